@@ -1,0 +1,175 @@
+//! Flags shared by every subcommand that builds a generator (`generate`, `info`, and later
+//! `train`, `pstar`): the names are part of the interface (ISSUE 3), keep them stable.
+
+use clap::{Args, ValueEnum};
+use srhm_grammar::encoding::{Encoding, Layout, Layout2d};
+use srhm_grammar::{GrammarError, Params, SamplingMode, Sparsity};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SparsityKind {
+    /// The plain Random Hierarchy Model.
+    None,
+    /// Sparsity A: each child at a random offset of its own sub-patch of s0+1 slots.
+    A,
+    /// Sparsity B: the s children in any s of the s(s0+1) slots, in order.
+    B,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum EncodingArg {
+    /// One-hot columns, blank = zero column.
+    Onehot,
+    /// Centred, unit-norm one-hot; blank columns at −1/√(v−1).
+    Whitened,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LayoutArg {
+    #[value(name = "1d")]
+    OneD,
+    /// Square images; needs s and s0+1 to be perfect squares.
+    #[value(name = "2d")]
+    TwoD,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SamplingArg {
+    /// Permutation when the data space has at most 2^64 elements, rejection otherwise.
+    Auto,
+    /// Decode the i-th element of a keyed permutation of all data (exact near the total).
+    Permutation,
+    /// Independent draws, duplicates rejected through a hash set (astronomical spaces).
+    Rejection,
+}
+
+/// The generative model's parameters and seeds.
+#[derive(Debug, Clone, Args)]
+pub struct GeneratorArgs {
+    /// L: number of levels of the hierarchy.
+    #[arg(long, value_name = "L")]
+    pub levels: u32,
+    /// s: children per production (patch size).
+    #[arg(long, value_name = "S")]
+    pub patch: u32,
+    /// v: vocabulary size of every level.
+    #[arg(long, value_name = "V")]
+    pub vocab: u32,
+    /// m: synonyms (productions) per symbol; at most v^(s−1).
+    #[arg(long, value_name = "M")]
+    pub synonyms: u32,
+    /// nc: number of classes; at most v.
+    #[arg(long, value_name = "NC")]
+    pub classes: u32,
+    /// How informative features are spread in space.
+    #[arg(long, value_enum, default_value = "none")]
+    pub sparsity: SparsityKind,
+    /// s0: blank slots per informative child (required with --sparsity a|b).
+    #[arg(long, value_name = "S0")]
+    pub s0: Option<u32>,
+    /// Seed of the rules (and of the sampling unless --sample-seed is given).
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Seed of the sampling, to draw other data from the same rules.
+    #[arg(long)]
+    pub sample_seed: Option<u64>,
+}
+
+impl GeneratorArgs {
+    /// The validated parameters; an error names the flag at fault.
+    pub fn params(&self) -> Result<Params, GrammarError> {
+        let sparsity = match (self.sparsity, self.s0) {
+            (SparsityKind::None, None) => Sparsity::None,
+            (SparsityKind::None, Some(_)) => {
+                return Err(invalid("s0", "only applies with --sparsity a or b"));
+            }
+            (SparsityKind::A | SparsityKind::B, None) => {
+                return Err(invalid("s0", "is required with --sparsity a or b"));
+            }
+            (SparsityKind::A, Some(s0)) => Sparsity::A { s0 },
+            (SparsityKind::B, Some(s0)) => Sparsity::B { s0 },
+        };
+        let params = Params {
+            levels: self.levels,
+            patch: self.patch,
+            vocab: self.vocab,
+            synonyms: self.synonyms,
+            classes: self.classes,
+            sparsity,
+        };
+        params.validate()?;
+        Ok(params)
+    }
+
+    pub fn rules_seed(&self) -> u64 {
+        self.seed
+    }
+
+    pub fn sample_seed(&self) -> u64 {
+        self.sample_seed.unwrap_or(self.seed)
+    }
+}
+
+fn invalid(param: &'static str, reason: &str) -> GrammarError {
+    GrammarError::InvalidParam {
+        param,
+        reason: reason.into(),
+    }
+}
+
+/// How a sampled dataset is drawn and encoded.
+#[derive(Debug, Clone, Args)]
+pub struct DatasetArgs {
+    /// Number of training data P.
+    #[arg(long, value_name = "P")]
+    pub train: usize,
+    /// Number of test data (never shared with the training set).
+    #[arg(long, value_name = "P_TEST", default_value_t = 0)]
+    pub test: usize,
+    /// Sample with replacement inside each split (the authors' convention);
+    /// the two splits stay disjoint.
+    #[arg(long, conflicts_with = "sampling")]
+    pub replacement: bool,
+    /// Sampling algorithm without replacement.
+    #[arg(long, value_enum, default_value = "auto")]
+    pub sampling: SamplingArg,
+    /// Input encoding the data are meant for.
+    #[arg(long, value_enum, default_value = "onehot")]
+    pub encoding: EncodingArg,
+    /// Input layout: sequences, or images when s and s0+1 are perfect squares.
+    #[arg(long, value_enum, default_value = "1d")]
+    pub layout: LayoutArg,
+}
+
+impl DatasetArgs {
+    pub fn mode(&self) -> SamplingMode {
+        match (self.replacement, self.sampling) {
+            (true, _) => SamplingMode::Replacement,
+            (false, SamplingArg::Auto) => SamplingMode::Auto,
+            (false, SamplingArg::Permutation) => SamplingMode::Permutation,
+            (false, SamplingArg::Rejection) => SamplingMode::Rejection,
+        }
+    }
+
+    pub fn encoding(&self) -> Encoding {
+        match self.encoding {
+            EncodingArg::Onehot => Encoding::OneHot,
+            EncodingArg::Whitened => Encoding::Whitened,
+        }
+    }
+
+    /// The layout, checked against the parameters (2-D needs perfect squares).
+    pub fn layout(&self, params: &Params) -> Result<Layout, GrammarError> {
+        match self.layout {
+            LayoutArg::OneD => Ok(Layout::OneD),
+            LayoutArg::TwoD => Layout2d::new(params).map(|_| Layout::TwoD),
+        }
+    }
+}
+
+/// The command-line flag that sets a parameter named in a library error.
+pub fn flag_of(param: &str) -> String {
+    match param {
+        "mode" => "--sampling".into(),
+        other => format!("--{}", other.replace('_', "-")),
+    }
+}

@@ -1,0 +1,107 @@
+//! `srhm generate` and `srhm info`.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use serde_json::json;
+use srhm_grammar::{Rules, Sampler};
+use srhm_store::{DatasetMeta, check_writable, write_dataset};
+
+use crate::UsageError;
+use crate::args::{DatasetArgs, GeneratorArgs};
+
+#[derive(Debug, Args)]
+pub struct GenerateArgs {
+    #[command(flatten)]
+    pub generator: GeneratorArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Output Parquet file (written atomically: complete or absent).
+    #[arg(long, value_name = "FILE.parquet")]
+    pub out: PathBuf,
+    /// Replace --out if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct InfoArgs {
+    #[command(flatten)]
+    pub generator: GeneratorArgs,
+}
+
+/// Below this many data the progress bar would only flicker.
+const PROGRESS_FROM: usize = 50_000;
+
+pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let params = args.generator.params().map_err(UsageError::from)?;
+    let layout = args.dataset.layout(&params).map_err(UsageError::from)?;
+    check_writable(&args.out, args.force).map_err(UsageError::File)?;
+    let rules = Rules::sample(&params, args.generator.rules_seed()).map_err(UsageError::from)?;
+    let sampler = Sampler::new(&rules, args.generator.sample_seed(), args.dataset.mode())
+        .map_err(UsageError::from)?;
+    let total = args.dataset.train + args.dataset.test;
+    let bar = if total >= PROGRESS_FROM {
+        ProgressBar::new(total as u64)
+    } else {
+        ProgressBar::hidden()
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} generating {pos}/{len} data [{elapsed_precise}, {per_sec}, eta {eta}] {wide_bar}")
+            .expect("valid template"),
+    );
+    let dataset = sampler
+        .sample_with_progress(args.dataset.train, args.dataset.test, &|n| bar.inc(n))
+        .map_err(UsageError::from)?;
+    bar.finish_and_clear();
+    let meta = DatasetMeta {
+        params,
+        rules_seed: args.generator.rules_seed(),
+        sample_seed: args.generator.sample_seed(),
+        sampling: dataset.mode,
+        encoding: args.dataset.encoding(),
+        layout,
+        train: dataset.train.len(),
+        test: dataset.test.len(),
+        input_len: params.input_len(),
+        count_total: params.count_total().to_string(),
+        generator_version: srhm_grammar::VERSION.to_string(),
+    };
+    write_dataset(&args.out, &meta, &dataset, args.force)
+        .with_context(|| format!("writing {}", args.out.display()))?;
+    tracing::info!(path = %args.out.display(), rows = total, "dataset written");
+    println!(
+        "{}",
+        json!({
+            "out": args.out,
+            "train": meta.train,
+            "test": meta.test,
+            "input_len": meta.input_len,
+            "sampling": meta.sampling,
+            "count_total": meta.count_total,
+            "wall_s": started.elapsed().as_secs_f64(),
+        })
+    );
+    Ok(())
+}
+
+pub fn info(args: &InfoArgs) -> anyhow::Result<()> {
+    let params = args.generator.params().map_err(UsageError::from)?;
+    println!(
+        "{}",
+        json!({
+            "params": params,
+            "input_len": params.input_len(),
+            "informative_len": params.informative_len(),
+            "informative_fraction": params.informative_fraction(),
+            "arrangements_per_patch": params.arrangements_per_patch().to_string(),
+            "count_per_class": params.count_per_class().to_string(),
+            "count_total": params.count_total().to_string(),
+        })
+    );
+    Ok(())
+}

@@ -1,0 +1,91 @@
+//! `srhm`: the command line of SRHM lab.
+
+mod args;
+mod generate;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use srhm_grammar::GrammarError;
+use srhm_store::StoreError;
+use tracing_subscriber::EnvFilter;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "srhm",
+    version,
+    about = "Sparse Random Hierarchy Model lab",
+    propagate_version = true
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Sample a training and a test set and write them to a Parquet file.
+    Generate(generate::GenerateArgs),
+    /// Print the sizes and exact counts of a generative model as JSON.
+    Info(generate::InfoArgs),
+}
+
+/// Errors a user can fix by changing the command line; they exit with code 2.
+#[derive(Debug, thiserror::Error)]
+pub enum UsageError {
+    #[error("{}", describe_grammar(.0))]
+    Grammar(#[from] GrammarError),
+    #[error("{0}")]
+    File(StoreError),
+}
+
+fn describe_grammar(error: &GrammarError) -> String {
+    match error.param() {
+        Some(param) => format!("{error} (flag {})", args::flag_of(param)),
+        None => error.to_string(),
+    }
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_env("SRHM_LOG").unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => {
+            // --help and --version: print as clap formats them.
+            let _ = error.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(error) => {
+            // Bad input is reported on one line (the first line of clap's message).
+            let rendered = error.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("invalid arguments");
+            eprintln!("{first} (see `srhm --help`)");
+            return ExitCode::from(2);
+        }
+    };
+    let result = match cli.command {
+        Command::Generate(args) => generate::run(&args),
+        Command::Info(args) => generate::info(&args),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            let code = if error.downcast_ref::<UsageError>().is_some() {
+                2
+            } else {
+                1
+            };
+            // One line: the chain of causes joined, as a user reads it.
+            eprintln!("error: {}", format!("{error:#}").replace('\n', " "));
+            ExitCode::from(code)
+        }
+    }
+}

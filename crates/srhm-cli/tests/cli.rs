@@ -1,0 +1,364 @@
+//! End-to-end tests of the `srhm` binary: files it writes, and how it refuses bad input.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use srhm_grammar::{Rules, Sampler, Sparsity};
+use srhm_store::{PARAMS_KEY, read_dataset};
+
+fn srhm(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_srhm"))
+        .args(args)
+        .output()
+        .expect("the srhm binary runs")
+}
+
+const SMALL: [&str; 12] = [
+    "--levels",
+    "2",
+    "--patch",
+    "2",
+    "--vocab",
+    "4",
+    "--synonyms",
+    "4",
+    "--classes",
+    "3",
+    "--seed",
+    "7",
+];
+
+fn generate(out: &Path, extra: &[&str]) -> Output {
+    let mut args = vec!["generate"];
+    args.extend(SMALL);
+    args.extend(["--out", out.to_str().unwrap()]);
+    args.extend(extra);
+    srhm(&args)
+}
+
+#[test]
+fn generate_writes_a_dataset_whose_rows_regenerate_from_their_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data.parquet");
+    let output = generate(
+        &out,
+        &[
+            "--sparsity",
+            "a",
+            "--s0",
+            "1",
+            "--train",
+            "300",
+            "--test",
+            "50",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["train"], 300);
+    assert_eq!(summary["input_len"], 16);
+
+    let (meta, data) = read_dataset(&out).unwrap();
+    assert_eq!(meta.params.sparsity, Sparsity::A { s0: 1 });
+    assert_eq!((meta.rules_seed, meta.sample_seed), (7, 7));
+    assert_eq!((data.train.len(), data.test.len()), (300, 50));
+    assert_eq!(meta.count_total, meta.params.count_total().to_string());
+    let rules = Rules::sample(&meta.params, meta.rules_seed).unwrap();
+    let sampler = Sampler::new(&rules, meta.sample_seed, meta.sampling).unwrap();
+    for split in [&data.train, &data.test] {
+        for (row, &index) in split.indices.iter().enumerate() {
+            let datum = sampler.datum(index);
+            assert_eq!(datum.label(), split.labels[row]);
+            assert_eq!(datum.tokens(&rules), split.tokens.row(row).to_vec());
+        }
+    }
+}
+
+fn python() -> PathBuf {
+    let path = std::env::var_os("SRHM_PYTHON")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../.venv/bin/python"));
+    assert!(
+        path.exists(),
+        "{} does not exist: run `cargo xtask setup` (or `cargo xtask test`), which installs pyarrow and pandas",
+        path.display()
+    );
+    path
+}
+
+#[test]
+fn pandas_and_pyarrow_read_the_file_and_its_parameters() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data.parquet");
+    let output = generate(
+        &out,
+        &[
+            "--sparsity",
+            "b",
+            "--s0",
+            "2",
+            "--train",
+            "40",
+            "--test",
+            "10",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let script = r#"
+import json, sys
+import pandas as pd, pyarrow.parquet as pq
+path, key = sys.argv[1], sys.argv[2]
+table = pq.read_table(path)
+params = json.loads(table.schema.metadata[key.encode()])
+assert json.loads(pq.ParquetFile(path).metadata.metadata[key.encode()]) == params
+frame = pd.read_parquet(path)
+d = params["input_len"]
+assert list(frame.columns) == ["split", "index", "label", "tokens"], frame.columns
+assert str(table.schema.field("index").type) == "uint64"
+assert str(table.schema.field("label").type) == "uint32"
+assert str(table.schema.field("tokens").type).startswith("list<item: int32")
+assert (frame["split"] == "train").sum() == 40 and (frame["split"] == "test").sum() == 10
+assert all(len(t) == d for t in frame["tokens"])
+informative = [sum(1 for x in t if x != -1) for t in frame["tokens"]]
+assert set(informative) == {params["patch"] ** params["levels"]}, set(informative)
+assert all(0 <= x < params["vocab"] for t in frame["tokens"] for x in t if x != -1)
+assert params["sparsity"] == {"kind": "b", "s0": 2}, params["sparsity"]
+print(json.dumps({"rows": len(frame), "d": d, "classes": params["classes"]}))
+"#;
+    let result = Command::new(python())
+        .args(["-c", script, out.to_str().unwrap(), PARAMS_KEY])
+        .output()
+        .unwrap();
+    assert!(
+        result.status.success(),
+        "python: {}",
+        String::from_utf8_lossy(&result.stderr)
+    );
+    let seen: serde_json::Value = serde_json::from_slice(&result.stdout).unwrap();
+    assert_eq!(seen["rows"], 50);
+    assert_eq!(seen["d"], 36);
+    assert_eq!(seen["classes"], 3);
+}
+
+/// A bad command must fail with exit code 2 and one line naming `needle`, and leave no file behind.
+fn assert_refused(args: &[&str], needle: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.parquet");
+    let mut full: Vec<&str> = args.to_vec();
+    let out_str = out.to_str().unwrap().to_string();
+    if !args.contains(&"--out") {
+        full.extend(["--out", &out_str]);
+    }
+    let output = srhm(&full);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{args:?}: {stderr}");
+    assert!(
+        stderr.contains(needle),
+        "{args:?}: `{needle}` not in {stderr}"
+    );
+    assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    assert_eq!(stderr.trim_end().lines().count(), 1, "{args:?}: {stderr}");
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert!(left.is_empty(), "{args:?} left {left:?}");
+}
+
+#[test]
+fn bad_parameters_are_refused_with_the_flag_named() {
+    let base = |extra: &[&'static str]| {
+        let mut a = vec!["generate"];
+        a.extend(SMALL);
+        a.extend(["--train", "10"]);
+        a.extend(extra.iter().copied());
+        a
+    };
+    let cases: Vec<(Vec<&str>, &str)> = vec![
+        (
+            vec![
+                "generate",
+                "--levels",
+                "2",
+                "--patch",
+                "2",
+                "--vocab",
+                "4",
+                "--synonyms",
+                "5",
+                "--classes",
+                "3",
+                "--train",
+                "10",
+            ],
+            "--synonyms",
+        ),
+        (
+            vec![
+                "generate",
+                "--levels",
+                "2",
+                "--patch",
+                "2",
+                "--vocab",
+                "4",
+                "--synonyms",
+                "4",
+                "--classes",
+                "5",
+                "--train",
+                "10",
+            ],
+            "--classes",
+        ),
+        (
+            vec![
+                "generate",
+                "--levels",
+                "0",
+                "--patch",
+                "2",
+                "--vocab",
+                "4",
+                "--synonyms",
+                "4",
+                "--classes",
+                "3",
+                "--train",
+                "10",
+            ],
+            "--levels",
+        ),
+        (
+            vec![
+                "generate",
+                "--levels",
+                "40",
+                "--patch",
+                "2",
+                "--vocab",
+                "4",
+                "--synonyms",
+                "4",
+                "--classes",
+                "3",
+                "--train",
+                "10",
+            ],
+            "--levels",
+        ),
+        (base(&["--sparsity", "a"]), "--s0"),
+        (base(&["--s0", "2"]), "--s0"),
+        (base(&["--layout", "2d"]), "--patch"),
+        (base(&["--sparsity", "bogus", "--s0", "1"]), "--sparsity"),
+        (base(&["--test", "abc"]), "--test"),
+        (base(&["--test", "100000000000"]), "--train"),
+        (
+            base(&["--replacement", "--sampling", "rejection"]),
+            "--sampling",
+        ),
+    ];
+    for (args, needle) in cases {
+        assert_refused(&args, needle);
+    }
+}
+
+#[test]
+fn asking_for_more_data_than_exist_prints_the_count() {
+    // L=2, s=2, v=m=4, nc=3: 3 · 4^3 = 192 distinct data.
+    let mut args = vec!["generate"];
+    args.extend(SMALL);
+    args.extend(["--train", "150", "--test", "50"]);
+    assert_refused(&args, "192");
+}
+
+#[test]
+fn bad_output_paths_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing_dir = dir.path().join("no/such/dir/out.parquet");
+    let mut args = vec!["generate"];
+    args.extend(SMALL);
+    args.extend(["--train", "10", "--out", missing_dir.to_str().unwrap()]);
+    let output = srhm(&args);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no/such/dir"));
+
+    let existing = dir.path().join("taken.parquet");
+    std::fs::write(&existing, b"precious").unwrap();
+    let output = generate(&existing, &["--train", "10"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--force"));
+    assert_eq!(
+        std::fs::read(&existing).unwrap(),
+        b"precious",
+        "an existing file must not be touched"
+    );
+
+    let output = generate(&existing, &["--train", "10", "--force"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(read_dataset(&existing).is_ok());
+}
+
+#[test]
+fn with_replacement_and_whitened_encoding_are_recorded() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data.parquet");
+    // 192 distinct data, 500 asked: only possible with replacement.
+    let output = generate(
+        &out,
+        &[
+            "--train",
+            "500",
+            "--test",
+            "20",
+            "--replacement",
+            "--encoding",
+            "whitened",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let (meta, data) = read_dataset(&out).unwrap();
+    assert_eq!(meta.sampling, srhm_grammar::SamplingMode::Replacement);
+    assert_eq!(meta.encoding, srhm_grammar::encoding::Encoding::Whitened);
+    assert_eq!(data.train.len(), 500);
+}
+
+#[test]
+fn info_prints_exact_counts() {
+    let output = srhm(&[
+        "info",
+        "--levels",
+        "3",
+        "--patch",
+        "2",
+        "--vocab",
+        "8",
+        "--synonyms",
+        "8",
+        "--classes",
+        "8",
+        "--sparsity",
+        "a",
+        "--s0",
+        "1",
+    ]);
+    assert!(output.status.success());
+    let info: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    // Per node: m · (s0+1)^s = 8 · 4 = 32 choices; 7 productions per datum; 8 classes.
+    assert_eq!(info["count_total"], (32u128.pow(7) * 8).to_string());
+    assert_eq!(info["input_len"], 64);
+    assert_eq!(info["informative_len"], 8);
+}

@@ -1,0 +1,392 @@
+//! Parquet files of SRHM lab.
+//!
+//! A dataset file has one row per datum: `split` ("train"/"test"), `index` (u64, the
+//! stream index that regenerates the datum and its latent tree), `label` (u32) and
+//! `tokens` (list of i32, blank = −1, positions 0..d−1). The generator parameters,
+//! seeds and conventions are stored as JSON in the file's key-value metadata under
+//! [`PARAMS_KEY`], so a file is self-describing.
+//!
+//! Files are written atomically: into a temporary file beside the target, renamed
+//! into place only when complete, so an interrupted or failed write leaves nothing.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use arrow_array::builder::{ListBuilder, PrimitiveBuilder};
+use arrow_array::types::Int32Type;
+use arrow_array::{
+    Array, ArrayRef, Int32Array, ListArray, RecordBatch, StringArray, UInt32Array, UInt64Array,
+};
+use arrow_schema::{ArrowError, DataType, Field, Schema, SchemaRef};
+use ndarray::Array2;
+use parquet::arrow::ArrowWriter;
+use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::Compression;
+use parquet::errors::ParquetError;
+use parquet::file::metadata::KeyValue;
+use parquet::file::properties::WriterProperties;
+use serde::{Deserialize, Serialize};
+use srhm_grammar::encoding::{Encoding, Layout};
+use srhm_grammar::{Dataset, Params, SamplingMode, Split};
+use thiserror::Error;
+
+/// Key of the JSON parameters in a dataset file's key-value metadata.
+pub const PARAMS_KEY: &str = "srhm.params";
+
+/// Rows per Parquet row group (and per Arrow batch while writing): bounds the
+/// writer's extra memory and lets readers stream large files.
+const ROWS_PER_GROUP: usize = 1 << 16;
+
+#[derive(Debug, Error)]
+pub enum StoreError {
+    #[error("`{path}`: {source}")]
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("`{path}`: {source}")]
+    Parquet {
+        path: PathBuf,
+        #[source]
+        source: ParquetError,
+    },
+    #[error("`{path}`: {source}")]
+    Arrow {
+        path: PathBuf,
+        #[source]
+        source: ArrowError,
+    },
+    #[error("`{path}` is not a dataset file of SRHM lab: {reason}")]
+    NotADataset { path: PathBuf, reason: String },
+}
+
+impl StoreError {
+    /// The file this error is about.
+    pub fn path(&self) -> &Path {
+        match self {
+            StoreError::Io { path, .. }
+            | StoreError::Parquet { path, .. }
+            | StoreError::Arrow { path, .. }
+            | StoreError::NotADataset { path, .. } => path,
+        }
+    }
+}
+
+/// Everything needed to regenerate a dataset file, stored with it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DatasetMeta {
+    #[serde(flatten)]
+    pub params: Params,
+    pub rules_seed: u64,
+    pub sample_seed: u64,
+    /// The sampling mode actually used (it fixes how an index maps to a datum).
+    pub sampling: SamplingMode,
+    /// The encoding the producer intends for these tokens.
+    pub encoding: Encoding,
+    pub layout: Layout,
+    pub train: usize,
+    pub test: usize,
+    /// d, the number of tokens per row.
+    pub input_len: usize,
+    /// Exact number of distinct data of these parameters, in decimal.
+    pub count_total: String,
+    /// Version of srhm-grammar that wrote the file.
+    pub generator_version: String,
+}
+
+/// The Arrow schema of a dataset file, carrying `params_json` under [`PARAMS_KEY`].
+/// The writer also puts them in the Parquet file's own key-value metadata, so they
+/// are found both there and in the schema that pyarrow and pandas reconstruct.
+pub fn dataset_schema(params_json: String) -> SchemaRef {
+    let metadata = std::collections::HashMap::from([(PARAMS_KEY.to_string(), params_json)]);
+    Arc::new(Schema::new_with_metadata(
+        vec![
+            Field::new("split", DataType::Utf8, false),
+            Field::new("index", DataType::UInt64, false),
+            Field::new("label", DataType::UInt32, false),
+            Field::new(
+                "tokens",
+                DataType::List(Arc::new(Field::new("item", DataType::Int32, false))),
+                false,
+            ),
+        ],
+        metadata,
+    ))
+}
+
+/// Writes `dataset` to `path` atomically. Fails if `path` exists unless `overwrite`.
+pub fn write_dataset(
+    path: &Path,
+    meta: &DatasetMeta,
+    dataset: &Dataset,
+    overwrite: bool,
+) -> Result<(), StoreError> {
+    let json = serde_json::to_string(meta).expect("metadata serialises");
+    let properties = WriterProperties::builder()
+        .set_compression(Compression::SNAPPY)
+        .set_max_row_group_row_count(Some(ROWS_PER_GROUP))
+        .set_key_value_metadata(Some(vec![KeyValue::new(
+            PARAMS_KEY.to_string(),
+            json.clone(),
+        )]))
+        .build();
+    let parquet = |source| StoreError::Parquet {
+        path: path.into(),
+        source,
+    };
+    write_atomic(path, overwrite, |file| {
+        let schema = dataset_schema(json);
+        let mut writer =
+            ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(parquet)?;
+        for (name, split) in [("train", &dataset.train), ("test", &dataset.test)] {
+            for start in (0..split.len()).step_by(ROWS_PER_GROUP) {
+                let end = (start + ROWS_PER_GROUP).min(split.len());
+                let batch = split_batch(&schema, name, split, start..end).map_err(|source| {
+                    StoreError::Arrow {
+                        path: path.into(),
+                        source,
+                    }
+                })?;
+                writer.write(&batch).map_err(parquet)?;
+            }
+        }
+        writer.close().map_err(parquet)?;
+        Ok(())
+    })
+}
+
+fn split_batch(
+    schema: &SchemaRef,
+    name: &str,
+    split: &Split,
+    rows: std::ops::Range<usize>,
+) -> Result<RecordBatch, ArrowError> {
+    let n = rows.len();
+    let d = split.tokens.ncols();
+    let values = PrimitiveBuilder::<Int32Type>::with_capacity(n * d);
+    let mut tokens = ListBuilder::with_capacity(values, n).with_field(Field::new(
+        "item",
+        DataType::Int32,
+        false,
+    ));
+    for row in split.tokens.rows().into_iter().skip(rows.start).take(n) {
+        match row.as_slice() {
+            Some(slice) => tokens.values().append_slice(slice),
+            None => tokens.values().append_slice(&row.to_vec()),
+        }
+        tokens.append(true);
+    }
+    let columns: Vec<ArrayRef> = vec![
+        Arc::new(StringArray::from(vec![name; n])),
+        Arc::new(UInt64Array::from(split.indices[rows.clone()].to_vec())),
+        Arc::new(UInt32Array::from(split.labels[rows].to_vec())),
+        Arc::new(tokens.finish()),
+    ];
+    RecordBatch::try_new(schema.clone(), columns)
+}
+
+/// Reads only the metadata of a dataset file written by [`write_dataset`].
+pub fn read_meta(path: &Path) -> Result<DatasetMeta, StoreError> {
+    let builder = open_reader(path)?;
+    meta_of(path, &builder)
+}
+
+fn open_reader(path: &Path) -> Result<ParquetRecordBatchReaderBuilder<File>, StoreError> {
+    let file = File::open(path).map_err(|source| StoreError::Io {
+        path: path.into(),
+        source,
+    })?;
+    ParquetRecordBatchReaderBuilder::try_new(file).map_err(|source| StoreError::Parquet {
+        path: path.into(),
+        source,
+    })
+}
+
+fn meta_of(
+    path: &Path,
+    builder: &ParquetRecordBatchReaderBuilder<File>,
+) -> Result<DatasetMeta, StoreError> {
+    let not_dataset = |reason: String| StoreError::NotADataset {
+        path: path.into(),
+        reason,
+    };
+    let json = builder
+        .metadata()
+        .file_metadata()
+        .key_value_metadata()
+        .and_then(|kv| kv.iter().find(|kv| kv.key == PARAMS_KEY))
+        .and_then(|kv| kv.value.clone())
+        .ok_or_else(|| not_dataset(format!("no `{PARAMS_KEY}` metadata")))?;
+    serde_json::from_str(&json)
+        .map_err(|e| not_dataset(format!("bad `{PARAMS_KEY}` metadata: {e}")))
+}
+
+/// Reads a dataset file written by [`write_dataset`], checking its shape against its metadata.
+pub fn read_dataset(path: &Path) -> Result<(DatasetMeta, Dataset), StoreError> {
+    let not_dataset = |reason: String| StoreError::NotADataset {
+        path: path.into(),
+        reason,
+    };
+    let builder = open_reader(path)?;
+    let meta = meta_of(path, &builder)?;
+    let reader = builder.build().map_err(|source| StoreError::Parquet {
+        path: path.into(),
+        source,
+    })?;
+    let d = meta.input_len;
+    let mut parts: [(Vec<u64>, Vec<u32>, Vec<i32>); 2] = Default::default();
+    let mut row = 0usize;
+    for batch in reader {
+        let batch = batch.map_err(|source| StoreError::Arrow {
+            path: path.into(),
+            source,
+        })?;
+        let column = |name: &str| {
+            batch
+                .column_by_name(name)
+                .cloned()
+                .ok_or_else(|| not_dataset(format!("no column `{name}`")))
+        };
+        let wrong_type = |name: &str| not_dataset(format!("column `{name}` has the wrong type"));
+        let splits = column("split")?;
+        let splits = splits
+            .as_any()
+            .downcast_ref::<StringArray>()
+            .ok_or_else(|| wrong_type("split"))?;
+        let indices = column("index")?;
+        let indices = indices
+            .as_any()
+            .downcast_ref::<UInt64Array>()
+            .ok_or_else(|| wrong_type("index"))?;
+        let labels = column("label")?;
+        let labels = labels
+            .as_any()
+            .downcast_ref::<UInt32Array>()
+            .ok_or_else(|| wrong_type("label"))?;
+        let tokens = column("tokens")?;
+        let tokens = tokens
+            .as_any()
+            .downcast_ref::<ListArray>()
+            .ok_or_else(|| wrong_type("tokens"))?;
+        if splits.null_count() + indices.null_count() + labels.null_count() + tokens.null_count()
+            > 0
+        {
+            return Err(not_dataset(format!(
+                "null values in rows {row}..{}",
+                row + batch.num_rows()
+            )));
+        }
+        for i in 0..batch.num_rows() {
+            let part = match splits.value(i) {
+                "train" => 0,
+                "test" => 1,
+                other => return Err(not_dataset(format!("row {row}: split {other:?}"))),
+            };
+            let values = tokens.value(i);
+            let values = values
+                .as_any()
+                .downcast_ref::<Int32Array>()
+                .ok_or_else(|| wrong_type("tokens"))?;
+            if values.len() != d || values.null_count() > 0 {
+                return Err(not_dataset(format!(
+                    "row {row}: {} tokens, expected {d}",
+                    values.len()
+                )));
+            }
+            parts[part].0.push(indices.value(i));
+            parts[part].1.push(labels.value(i));
+            parts[part].2.extend_from_slice(values.values());
+            row += 1;
+        }
+    }
+    let [train, test] = parts.map(|(indices, labels, tokens)| {
+        let n = labels.len();
+        Split {
+            indices,
+            labels,
+            tokens: Array2::from_shape_vec((n, d), tokens).expect("lengths checked"),
+        }
+    });
+    if train.len() != meta.train || test.len() != meta.test {
+        return Err(not_dataset(format!(
+            "{} train and {} test rows, metadata says {} and {}",
+            train.len(),
+            test.len(),
+            meta.train,
+            meta.test
+        )));
+    }
+    let mode = meta.sampling;
+    Ok((meta, Dataset { train, test, mode }))
+}
+
+/// Checks that `path` can be written (its directory exists; it does not exist
+/// unless `overwrite`) before any expensive work starts.
+pub fn check_writable(path: &Path, overwrite: bool) -> Result<(), StoreError> {
+    let io = |kind: std::io::ErrorKind, msg: &str| StoreError::Io {
+        path: path.into(),
+        source: std::io::Error::new(kind, msg.to_string()),
+    };
+    let dir = parent_dir(path);
+    if !dir.is_dir() {
+        return Err(io(
+            std::io::ErrorKind::NotFound,
+            "its directory does not exist",
+        ));
+    }
+    if path.is_dir() {
+        return Err(io(std::io::ErrorKind::IsADirectory, "is a directory"));
+    }
+    if path.exists() && !overwrite {
+        return Err(io(
+            std::io::ErrorKind::AlreadyExists,
+            "already exists (pass --force to replace it)",
+        ));
+    }
+    Ok(())
+}
+
+fn parent_dir(path: &Path) -> &Path {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+/// Writes a file through `write` into a temporary file in the same directory and
+/// renames it into place; on any failure the temporary file is removed (by
+/// `tempfile`'s drop), so the target is either complete or absent.
+pub fn write_atomic(
+    path: &Path,
+    overwrite: bool,
+    write: impl FnOnce(&mut (dyn Write + Send)) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    check_writable(path, overwrite)?;
+    let io = |source| StoreError::Io {
+        path: path.into(),
+        source,
+    };
+    let temp = tempfile::Builder::new()
+        .prefix(".srhm-")
+        .suffix(".tmp")
+        .tempfile_in(parent_dir(path))
+        .map_err(io)?;
+    let mut writer = BufWriter::new(temp);
+    write(&mut writer)?;
+    writer.flush().map_err(io)?;
+    let temp = writer.into_inner().map_err(|e| io(e.into_error()))?;
+    temp.as_file().sync_all().map_err(io)?;
+    if overwrite {
+        temp.persist(path).map_err(|e| io(e.error))?;
+    } else {
+        temp.persist_noclobber(path).map_err(|e| io(e.error))?;
+    }
+    // Make the rename itself durable.
+    if let Ok(dir) = File::open(parent_dir(path)) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}

@@ -1,0 +1,119 @@
+//! Repository chores, in Rust so they run wherever cargo does (rust-analyzer's xtask pattern).
+//!
+//! - `cargo xtask setup`: the project-local Python environment (`.venv`), idempotent.
+//! - `cargo xtask test`: setup, then every test of the workspace (nextest + doc tests).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "SRHM lab repository tasks")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Create the project-local .venv with the pinned Python packages (idempotent, quiet when done).
+    Setup,
+    /// Run setup, then every test: `cargo nextest run --workspace` and the doc tests.
+    Test {
+        /// Extra arguments passed to `cargo nextest run` (e.g. a test filter).
+        #[arg(trailing_var_arg = true)]
+        nextest_args: Vec<String>,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let root = workspace_root();
+    match cli.command {
+        Task::Setup => setup(&root).map(|_| ()),
+        Task::Test { nextest_args } => test(&root, &nextest_args),
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask lives in the workspace root")
+        .to_path_buf()
+}
+
+/// Makes `.venv` hold exactly the pinned requirements; returns its Python.
+/// A stamp file records the requirements it was built from, so a second call is a no-op.
+fn setup(root: &Path) -> Result<PathBuf> {
+    let venv = root.join(".venv");
+    let python = venv.join("bin").join("python");
+    let requirements_path = root.join("xtask").join("python-requirements.txt");
+    let requirements = std::fs::read_to_string(&requirements_path)
+        .with_context(|| format!("reading {}", requirements_path.display()))?;
+    let stamp = venv.join(".srhm-requirements");
+    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|done| done == requirements) {
+        return Ok(python);
+    }
+    eprintln!(
+        "xtask setup: creating {} with {}",
+        venv.display(),
+        requirements_path.display()
+    );
+    if !python.exists() {
+        let host_python = ["python3", "python"]
+            .into_iter()
+            .find(|p| {
+                Command::new(p)
+                    .arg("--version")
+                    .output()
+                    .is_ok_and(|o| o.status.success())
+            })
+            .context(
+                "no python3 on PATH: install Python 3.10 or newer (with venv and pip), then rerun",
+            )?;
+        run(Command::new(host_python).args(["-m", "venv"]).arg(&venv)).context(
+            "creating the virtual environment failed (on Debian: apt-get install python3-venv)",
+        )?;
+    }
+    run(Command::new(&python)
+        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
+        .arg(&requirements_path))
+    .context("pip could not install the pinned packages: check that PyPI is reachable, then rerun `cargo xtask setup`")?;
+    std::fs::write(&stamp, &requirements)?;
+    Ok(python)
+}
+
+fn test(root: &Path, nextest_args: &[String]) -> Result<()> {
+    let python = setup(root)?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let has_nextest = Command::new(&cargo)
+        .args(["nextest", "--version"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !has_nextest {
+        eprintln!("xtask test: installing cargo-nextest");
+        run(Command::new(&cargo).args(["install", "--locked", "cargo-nextest"]))?;
+    }
+    run(Command::new(&cargo)
+        .current_dir(root)
+        .env("SRHM_PYTHON", &python)
+        .args(["nextest", "run", "--workspace", "--no-fail-fast"])
+        .args(nextest_args))?;
+    run(Command::new(&cargo)
+        .current_dir(root)
+        .env("SRHM_PYTHON", &python)
+        .args(["test", "--workspace", "--doc"]))?;
+    Ok(())
+}
+
+fn run(command: &mut Command) -> Result<()> {
+    let status = command
+        .status()
+        .with_context(|| format!("could not start {command:?}"))?;
+    if !status.success() {
+        bail!("{command:?} failed with {status}");
+    }
+    Ok(())
+}
