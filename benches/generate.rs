@@ -50,7 +50,7 @@ fn generate_one_hot(params: &Params, seed: u64, p: usize) -> usize {
         .unwrap()
         .sample(p, 0)
         .unwrap();
-    let x = one_hot(data.train.tokens.view(), params.vocab);
+    let x = one_hot(data.train.tokens.view(), params.vocab).unwrap();
     black_box(&x);
     x.len()
 }

@@ -166,7 +166,7 @@ proptest! {
             Some(n) if sampler.mode() == SamplingMode::Permutation => (index as u128 % n) as u64,
             _ => index,
         };
-        let datum = sampler.datum(index);
+        let datum = sampler.datum(index).unwrap();
         let tokens = datum.tokens(&rules);
         let parsed = Datum::parse(&rules, &tokens).unwrap();
         prop_assert_eq!(parsed.label(), datum.label());
@@ -186,7 +186,7 @@ proptest! {
         seed in any::<u64>(), index in 0u64..1000,
     ) {
         let rules = Rules::sample(&params, seed).unwrap();
-        let datum = Sampler::new(&rules, seed, SamplingMode::Rejection).unwrap().datum(index);
+        let datum = Sampler::new(&rules, seed, SamplingMode::Rejection).unwrap().datum(index).unwrap();
         let sub = params.s0() + 1;
         for level in 1..=params.levels {
             for patch in datum.slots(level).unwrap().chunks(params.patch as usize) {
@@ -205,7 +205,7 @@ proptest! {
     ) {
         let rules = Rules::sample(&params, seed).unwrap();
         let index = params.count_total_u128().map_or(index, |n| (index as u128 % n) as u64);
-        let datum = Sampler::new(&rules, seed, mode).unwrap().datum(index);
+        let datum = Sampler::new(&rules, seed, mode).unwrap().datum(index).unwrap();
         for level in 1..=params.levels {
             for patch in datum.slots(level).unwrap().chunks(params.patch as usize) {
                 prop_assert!(patch.windows(2).all(|w| w[0] < w[1]), "{:?}", patch);
@@ -266,7 +266,7 @@ proptest! {
         let data = sampler.sample(n - n / 3, n / 3).unwrap();
         for split in [&data.train, &data.test] {
             for (i, &index) in split.indices.iter().enumerate() {
-                let datum = sampler.datum(index);
+                let datum = sampler.datum(index).unwrap();
                 prop_assert_eq!(datum.label(), split.labels[i]);
                 prop_assert_eq!(datum.tokens(&rules), split.tokens.row(i).to_vec());
             }
@@ -291,8 +291,8 @@ proptest! {
         let rules = Rules::sample(&params, seed).unwrap();
         let n = params.count_total_u128().unwrap_or(u128::MAX).min(20) as usize;
         let data = Sampler::new(&rules, seed, SamplingMode::Auto).unwrap().sample(n, 0).unwrap();
-        let one_hot = encode(data.train.tokens.view(), params.vocab, Encoding::OneHot);
-        let whitened = encode(data.train.tokens.view(), params.vocab, Encoding::Whitened);
+        let one_hot = encode(data.train.tokens.view(), params.vocab, Encoding::OneHot).unwrap();
+        let whitened = encode(data.train.tokens.view(), params.vocab, Encoding::Whitened).unwrap();
         let (on, off, blank) = whitened_values(params.vocab);
         prop_assert_eq!(one_hot.dim(), (n, params.vocab as usize, params.input_len()));
         for ((i, position), &token) in data.train.tokens.indexed_iter() {
@@ -305,7 +305,7 @@ proptest! {
             }
         }
         if let Ok(layout) = Layout2d::new(&params) {
-            let image = layout.apply(&one_hot);
+            let image = layout.apply(&one_hot).unwrap();
             prop_assert_eq!(image.sum(), one_hot.sum());
             for position in 0..params.input_len() {
                 let (r, c) = layout.cell(position);
@@ -344,7 +344,7 @@ proptest! {
     #[test]
     fn every_datum_fills_exactly_s_to_the_l_positions(params in small_params(4096), seed in any::<u64>(), index in any::<u64>()) {
         let rules = Rules::sample(&params, seed).unwrap();
-        let datum = Sampler::new(&rules, seed, SamplingMode::Rejection).unwrap().datum(index);
+        let datum = Sampler::new(&rules, seed, SamplingMode::Rejection).unwrap().datum(index).unwrap();
         let tokens = datum.tokens(&rules);
         prop_assert_eq!(tokens.len(), params.input_len());
         prop_assert_eq!(tokens.iter().filter(|&&t| t != BLANK).count(), params.informative_len());

@@ -71,7 +71,7 @@ fn generate_writes_a_dataset_whose_rows_regenerate_from_their_index() {
     let sampler = Sampler::new(&rules, meta.sample_seed, meta.sampling).unwrap();
     for split in [&data.train, &data.test] {
         for (row, &index) in split.indices.iter().enumerate() {
-            let datum = sampler.datum(index);
+            let datum = sampler.datum(index).unwrap();
             assert_eq!(datum.label(), split.labels[row]);
             assert_eq!(datum.tokens(&rules), split.tokens.row(row).to_vec());
         }

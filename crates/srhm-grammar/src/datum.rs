@@ -41,24 +41,11 @@ impl Datum {
     pub fn random(params: &Params, rng: &mut impl Rng) -> Self {
         let mut datum = Datum::empty(params, rng.random_range(0..params.classes));
         let s = params.patch as usize;
-        let mut combination = Vec::with_capacity(s);
         for _ in 0..params.productions_per_datum() {
             datum.productions.push(rng.random_range(0..params.synonyms));
-            match params.sparsity {
-                Sparsity::None => datum.slots.extend(0..params.patch),
-                Sparsity::A { s0 } => datum
-                    .slots
-                    .extend((0..params.patch).map(|k| k * (s0 + 1) + rng.random_range(0..=s0))),
-                Sparsity::B { .. } => {
-                    random_combination(
-                        rng,
-                        params.slots_per_patch(),
-                        params.patch,
-                        &mut combination,
-                    );
-                    datum.slots.extend_from_slice(&combination);
-                }
-            }
+            let start = datum.slots.len();
+            datum.slots.resize(start + s, 0);
+            random_arrangement(params, rng, &mut datum.slots[start..]);
         }
         datum
     }
@@ -300,16 +287,26 @@ impl Datum {
     }
 }
 
-/// A uniformly random increasing k-subset of 0..n (Floyd's algorithm), written to `out`.
-fn random_combination(rng: &mut impl Rng, n: u32, k: u32, out: &mut Vec<u32>) {
-    out.clear();
-    for j in n - k..n {
+/// A uniformly random placement of one production's s children, as the sparsity
+/// prescribes: their slots in 0..s(s0+1), increasing, written to `out` (length s).
+pub fn random_arrangement(params: &Params, rng: &mut impl Rng, out: &mut [u32]) {
+    debug_assert_eq!(out.len(), params.patch as usize);
+    match params.sparsity {
+        Sparsity::None => out.iter_mut().zip(0..).for_each(|(x, k)| *x = k),
+        Sparsity::A { s0 } => out
+            .iter_mut()
+            .zip(0..)
+            .for_each(|(x, k)| *x = k * (s0 + 1) + rng.random_range(0..=s0)),
+        Sparsity::B { .. } => random_combination(rng, params.slots_per_patch(), out),
+    }
+}
+
+/// A uniformly random increasing k-subset of 0..n, k = `out.len()` (Floyd's algorithm).
+fn random_combination(rng: &mut impl Rng, n: u32, out: &mut [u32]) {
+    let k = out.len() as u32;
+    for (filled, j) in (n - k..n).enumerate() {
         let t = rng.random_range(0..=j);
-        if out.contains(&t) {
-            out.push(j);
-        } else {
-            out.push(t);
-        }
+        out[filled] = if out[..filled].contains(&t) { j } else { t };
     }
     out.sort_unstable();
 }

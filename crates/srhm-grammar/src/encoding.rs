@@ -18,9 +18,12 @@ pub enum Encoding {
     /// e_token; a blank is the zero column.
     #[default]
     OneHot,
-    /// Centred and scaled one-hot: e_token − 1/v scaled to unit norm, i.e.
-    /// √(v/(v−1)) (e_token − 1/v); a blank column has every entry −1/√(v(v−1))·…
-    /// see [`whitened_column`] for the exact values.
+    /// SPEC §2's whitened convention: an informative column is the centred one-hot
+    /// scaled to unit norm, √(v/(v−1)) (e_token − 1/v) (zero mean over channels);
+    /// every entry of a blank column is −1/√(v−1) (norm √(v/(v−1))).
+    /// The authors' code (`all0` + whitening) instead uses 1 on the token's channel
+    /// and −1/√(v−1) elsewhere, which is not centred; the blank value is the same.
+    /// Exact values: [`whitened_values`].
     Whitened,
 }
 
@@ -61,8 +64,22 @@ pub fn whitened_column(token: i32, v: u32) -> Vec<f32> {
         .collect()
 }
 
-/// Encodes `[n, d]` tokens as `[n, v, d]`.
-pub fn encode(tokens: ArrayView2<i32>, v: u32, encoding: Encoding) -> Array3<f32> {
+/// Encodes `[n, d]` tokens as `[n, v, d]`. Every token must be [`BLANK`] or in 0..v.
+pub fn encode(tokens: ArrayView2<i32>, v: u32, encoding: Encoding) -> Result<Array3<f32>> {
+    if v == 0 {
+        return Err(GrammarError::invalid("vocab", "must be at least 1"));
+    }
+    if let Some(((row, position), token)) = tokens
+        .indexed_iter()
+        .find(|&(_, &t)| t != BLANK && (t < 0 || t as u32 >= v))
+    {
+        return Err(GrammarError::invalid(
+            "tokens",
+            format!(
+                "token {token} at row {row}, position {position} is neither blank ({BLANK}) nor in 0..{v}"
+            ),
+        ));
+    }
     let (n, d) = tokens.dim();
     let (on, off, blank) = match encoding {
         Encoding::OneHot => (1.0, 0.0, 0.0),
@@ -82,11 +99,11 @@ pub fn encode(tokens: ArrayView2<i32>, v: u32, encoding: Encoding) -> Array3<f32
                 }
             }
         });
-    out
+    Ok(out)
 }
 
-/// One-hot `[n, v, d]`, blank = zero column.
-pub fn one_hot(tokens: ArrayView2<i32>, v: u32) -> Array3<f32> {
+/// One-hot `[n, v, d]`, blank = zero column. Every token must be [`BLANK`] or in 0..v.
+pub fn one_hot(tokens: ArrayView2<i32>, v: u32) -> Result<Array3<f32>> {
     encode(tokens, v, Encoding::OneHot)
 }
 
@@ -164,14 +181,82 @@ impl Layout2d {
     }
 
     /// `[n, v, d]` → `[n, v, side, side]`.
-    pub fn apply(&self, x: &Array3<f32>) -> Array4<f32> {
+    pub fn apply(&self, x: &Array3<f32>) -> Result<Array4<f32>> {
         let (n, v, d) = x.dim();
-        assert_eq!(d, self.cell.len(), "input length does not match the layout");
+        if d != self.cell.len() {
+            return Err(GrammarError::invalid(
+                "x",
+                format!(
+                    "input length {d} does not match the layout's {}",
+                    self.cell.len()
+                ),
+            ));
+        }
         let mut out = Array4::zeros((n, v, self.side, self.side));
         for ((i, c, p), &value) in x.indexed_iter() {
             let (row, col) = self.cell(p);
             out[[i, c, row, col]] = value;
         }
-        out
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use ndarray::array;
+
+    use super::*;
+
+    #[test]
+    fn whitened_informative_columns_are_centred_unit_vectors() {
+        for v in [2u32, 3, 10, 64] {
+            let (on, off, blank) = whitened_values(v);
+            let sum = on as f64 + (v - 1) as f64 * off as f64;
+            let norm2 = (on as f64).powi(2) + (v - 1) as f64 * (off as f64).powi(2);
+            assert!(sum.abs() < 1e-6, "v={v}: mean {sum}");
+            assert!((norm2 - 1.0).abs() < 1e-6, "v={v}: norm² {norm2}");
+            assert!((blank as f64 + 1.0 / ((v - 1) as f64).sqrt()).abs() < 1e-7);
+            assert_eq!(whitened_column(1, v)[1], on);
+            assert_eq!(whitened_column(BLANK, v), vec![blank; v as usize]);
+        }
+    }
+
+    #[test]
+    fn out_of_range_tokens_are_refused_by_name() {
+        let tokens = array![[0, BLANK, 2], [1, 3, BLANK]];
+        let err = one_hot(tokens.view(), 3).unwrap_err();
+        assert_eq!(err.param(), Some("tokens"));
+        assert!(
+            err.to_string().contains("token 3 at row 1, position 1"),
+            "{err}"
+        );
+        assert_eq!(
+            encode(tokens.view(), 0, Encoding::Whitened)
+                .unwrap_err()
+                .param(),
+            Some("vocab")
+        );
+        let x = one_hot(tokens.view(), 4).unwrap();
+        assert_eq!(x.dim(), (2, 4, 3));
+        assert_eq!(x.sum(), 4.0);
+    }
+
+    #[test]
+    fn two_d_layout_refuses_non_square_patches_and_wrong_lengths() {
+        let p = Params::rhm(2, 2, 4, 4, 4);
+        assert_eq!(Layout2d::new(&p).unwrap_err().param(), Some("patch"));
+        let p = Params {
+            sparsity: Sparsity::A { s0: 1 },
+            ..Params::rhm(2, 4, 4, 4, 4)
+        };
+        assert_eq!(Layout2d::new(&p).unwrap_err().param(), Some("s0"));
+        let p = Params {
+            sparsity: Sparsity::A { s0: 3 },
+            ..Params::rhm(1, 4, 4, 4, 4)
+        };
+        let layout = Layout2d::new(&p).unwrap();
+        assert_eq!(layout.side(), 4);
+        let wrong = Array3::<f32>::zeros((1, 4, 15));
+        assert_eq!(layout.apply(&wrong).unwrap_err().param(), Some("x"));
     }
 }

@@ -15,7 +15,7 @@
 //! let rules = Rules::sample(&params, 0)?;
 //! let data = Sampler::new(&rules, 1, SamplingMode::Auto)?.sample(100, 20)?;
 //! assert_eq!(data.train.tokens.dim(), (100, 16));
-//! let x = srhm_grammar::encoding::one_hot(data.train.tokens.view(), params.vocab);
+//! let x = srhm_grammar::encoding::one_hot(data.train.tokens.view(), params.vocab)?;
 //! assert_eq!(x.dim(), (100, 4, 16));
 //! # Ok::<(), srhm_grammar::GrammarError>(())
 //! ```
@@ -26,12 +26,12 @@ mod error;
 mod params;
 mod rules;
 mod sampler;
-mod seeding;
+pub mod seeding;
 
 /// Version of this crate, recorded in every file it helps write.
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-pub use datum::{BLANK, Datum};
+pub use datum::{BLANK, Datum, random_arrangement};
 pub use error::{GrammarError, Result};
 pub use params::{MAX_INPUT_LEN, MAX_RULE_SYMBOLS, MAX_VOCAB, Params, Sparsity, binomial};
 pub use rules::{LevelRules, Rules};

@@ -120,8 +120,24 @@ impl<'r> Sampler<'r> {
         self.rules
     }
 
-    /// The datum at stream index `index`.
-    pub fn datum(&self, index: u64) -> Datum {
+    /// The datum at stream index `index`. In permutation mode the stream is finite:
+    /// `index` must be below the number of distinct data.
+    pub fn datum(&self, index: u64) -> Result<Datum> {
+        if let Some(permutation) = &self.permutation
+            && index > permutation.last()
+        {
+            return Err(GrammarError::invalid(
+                "index",
+                format!(
+                    "{index} is past the last datum ({}) of the permutation stream",
+                    permutation.last()
+                ),
+            ));
+        }
+        Ok(self.datum_unchecked(index))
+    }
+
+    fn datum_unchecked(&self, index: u64) -> Datum {
         let params = self.rules.params();
         match &self.permutation {
             Some(permutation) => Datum::from_id(params, permutation.apply(index)),
@@ -227,7 +243,7 @@ impl<'r> Sampler<'r> {
                     for ((row, label), &index) in
                         rows.chunks_exact_mut(d).zip(labels.iter_mut()).zip(indices)
                     {
-                        let datum = self.datum(index);
+                        let datum = self.datum_unchecked(index);
                         datum.write_tokens(self.rules, row);
                         *label = datum.label();
                     }
@@ -257,7 +273,7 @@ impl<'r> Sampler<'r> {
         while indices.len() < count {
             let batch: Vec<(u64, Datum)> = (next..next + REJECTION_BATCH as u64)
                 .into_par_iter()
-                .map(|index| (index, self.datum(index)))
+                .map(|index| (index, self.datum_unchecked(index)))
                 .collect();
             next += REJECTION_BATCH as u64;
             let before = indices.len();
@@ -276,5 +292,35 @@ impl<'r> Sampler<'r> {
             progress((indices.len() - before) as u64);
         }
         self.materialise(indices, &|_| {})
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Params, Sparsity};
+
+    #[test]
+    fn indices_past_a_finite_stream_are_refused() {
+        let params = Params {
+            sparsity: Sparsity::B { s0: 1 },
+            ..Params::rhm(2, 2, 3, 3, 2)
+        };
+        let rules = Rules::sample(&params, 0).unwrap();
+        let sampler = Sampler::new(&rules, 0, SamplingMode::Permutation).unwrap();
+        let total: u64 = params.count_total_u128().unwrap() as u64;
+        assert!(sampler.datum(total - 1).is_ok());
+        assert_eq!(sampler.datum(total).unwrap_err().param(), Some("index"));
+        let rejection = Sampler::new(&rules, 0, SamplingMode::Rejection).unwrap();
+        assert!(rejection.datum(u64::MAX).is_ok());
+    }
+
+    #[test]
+    fn datasets_too_large_for_memory_are_refused() {
+        let params = Params::rhm(2, 2, 10, 10, 10);
+        let rules = Rules::sample(&params, 0).unwrap();
+        let sampler = Sampler::new(&rules, 0, SamplingMode::Replacement).unwrap();
+        let err = sampler.sample(usize::MAX / 2, 0).unwrap_err();
+        assert_eq!(err.param(), Some("train"));
     }
 }

@@ -4,7 +4,7 @@
 
 /// SplitMix64's finaliser: a bijective, well-mixing map on u64.
 #[inline]
-pub(crate) fn mix64(mut z: u64) -> u64 {
+pub fn mix64(mut z: u64) -> u64 {
     z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     z ^ (z >> 31)
@@ -12,7 +12,7 @@ pub(crate) fn mix64(mut z: u64) -> u64 {
 
 /// Seed of the stream `index` in `domain` derived from `seed`.
 #[inline]
-pub(crate) fn stream_seed(seed: u64, domain: u64, index: u64) -> u64 {
+pub fn stream_seed(seed: u64, domain: u64, index: u64) -> u64 {
     mix64(mix64(mix64(seed ^ 0x9e37_79b9_7f4a_7c15).wrapping_add(domain)).wrapping_add(index))
 }
 
@@ -42,6 +42,11 @@ impl Permutation {
             half_bits,
             keys,
         }
+    }
+
+    /// The largest element, n − 1.
+    pub(crate) fn last(&self) -> u64 {
+        self.last
     }
 
     #[inline]
