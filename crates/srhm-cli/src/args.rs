@@ -4,6 +4,7 @@
 use clap::{Args, ValueEnum};
 use srhm_grammar::encoding::{Encoding, Layout, Layout2d};
 use srhm_grammar::{GrammarError, Params, SamplingMode, Sparsity};
+use srhm_transforms::{DiffeoMode, Operator};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum SparsityKind {
@@ -166,10 +167,53 @@ impl DatasetArgs {
     }
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffeoModeArg {
+    /// Move only the level-l positions (every feature value kept).
+    Pure,
+    /// The authors' code: also resample everything below level l.
+    RedrawSubtree,
+}
+
+/// Transformed copies to add to a dataset.
+#[derive(Debug, Clone, Args)]
+pub struct PairArgs {
+    /// Operators whose transformed copy of every row is stored beside it, e.g.
+    /// `synonym:1,diffeo:2` (columns `synonym_l1`, `diffeo_l2`).
+    #[arg(long, value_delimiter = ',', value_parser = parse_operator, value_name = "OP:LEVEL,...")]
+    pub pairs: Vec<Operator>,
+    /// What the diffeomorphism redraws.
+    #[arg(long, value_enum, default_value = "pure")]
+    pub diffeo_mode: DiffeoModeArg,
+}
+
+impl PairArgs {
+    /// The requested operators, with the diffeomorphism mode applied.
+    pub fn operators(&self) -> Vec<Operator> {
+        let mode = match self.diffeo_mode {
+            DiffeoModeArg::Pure => DiffeoMode::Pure,
+            DiffeoModeArg::RedrawSubtree => DiffeoMode::RedrawSubtree,
+        };
+        self.pairs
+            .iter()
+            .map(|op| match *op {
+                Operator::Diffeo { level, .. } => Operator::Diffeo { level, mode },
+                other => other,
+            })
+            .collect()
+    }
+}
+
+fn parse_operator(text: &str) -> Result<Operator, String> {
+    text.parse()
+        .map_err(|e: srhm_transforms::TransformError| e.to_string())
+}
+
 /// The command-line flag that sets a parameter named in a library error.
 pub fn flag_of(param: &str) -> String {
     match param {
         "mode" => "--sampling".into(),
+        "level" => "--pairs".into(),
         other => format!("--{}", other.replace('_', "-")),
     }
 }

@@ -8,10 +8,11 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
 use srhm_grammar::{Rules, Sampler};
-use srhm_store::{DatasetMeta, check_writable, write_dataset};
+use srhm_store::{DatasetFile, DatasetMeta, PairColumn, PairMeta, check_writable, write_dataset};
+use srhm_transforms::transform_rows;
 
 use crate::UsageError;
-use crate::args::{DatasetArgs, GeneratorArgs};
+use crate::args::{DatasetArgs, GeneratorArgs, PairArgs};
 
 #[derive(Debug, Args)]
 pub struct GenerateArgs {
@@ -19,6 +20,8 @@ pub struct GenerateArgs {
     pub generator: GeneratorArgs,
     #[command(flatten)]
     pub dataset: DatasetArgs,
+    #[command(flatten)]
+    pub pairs: PairArgs,
     /// Output Parquet file (written atomically: complete or absent).
     #[arg(long, value_name = "FILE.parquet")]
     pub out: PathBuf,
@@ -40,6 +43,10 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let params = args.generator.params().map_err(UsageError::from)?;
     let layout = args.dataset.layout(&params).map_err(UsageError::from)?;
+    let operators = args.pairs.operators();
+    for operator in &operators {
+        operator.check(&params).map_err(UsageError::from)?;
+    }
     check_writable(&args.out, args.force).map_err(UsageError::File)?;
     let rules = Rules::sample(&params, args.generator.rules_seed()).map_err(UsageError::from)?;
     let sampler = Sampler::new(&rules, args.generator.sample_seed(), args.dataset.mode())
@@ -58,6 +65,24 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         .sample_with_progress(args.dataset.train, args.dataset.test, &|n| bar.inc(n))
         .map_err(UsageError::from)?;
     bar.finish_and_clear();
+    let pair_seed = args.generator.sample_seed();
+    let mut pairs = Vec::with_capacity(operators.len());
+    for operator in &operators {
+        let copy = |split: &srhm_grammar::Split| {
+            transform_rows(
+                &rules,
+                split.tokens.view(),
+                &split.indices,
+                *operator,
+                pair_seed,
+            )
+        };
+        pairs.push(PairColumn {
+            name: operator.column_name(),
+            train: copy(&dataset.train)?,
+            test: copy(&dataset.test)?,
+        });
+    }
     let meta = DatasetMeta {
         params,
         rules_seed: args.generator.rules_seed(),
@@ -70,14 +95,29 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
         input_len: params.input_len(),
         count_total: params.count_total().to_string(),
         generator_version: srhm_grammar::VERSION.to_string(),
+        pairs: operators
+            .iter()
+            .map(|&operator| PairMeta {
+                column: operator.column_name(),
+                operator,
+                seed: pair_seed,
+            })
+            .collect(),
     };
-    write_dataset(&args.out, &meta, &dataset, args.force)
+    let file = DatasetFile {
+        meta,
+        dataset,
+        pairs,
+    };
+    write_dataset(&args.out, &file, args.force)
         .with_context(|| format!("writing {}", args.out.display()))?;
     tracing::info!(path = %args.out.display(), rows = total, "dataset written");
+    let meta = &file.meta;
     println!(
         "{}",
         json!({
             "out": args.out,
+            "pairs": file.pairs.iter().map(|p| &p.name).collect::<Vec<_>>(),
             "train": meta.train,
             "test": meta.test,
             "input_len": meta.input_len,

@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use srhm_grammar::GrammarError;
 use srhm_store::StoreError;
+use srhm_transforms::TransformError;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Debug, Parser)]
@@ -35,8 +36,17 @@ enum Command {
 pub enum UsageError {
     #[error("{}", describe_grammar(.0))]
     Grammar(#[from] GrammarError),
+    #[error("{}", describe_transform(.0))]
+    Transform(#[from] TransformError),
     #[error("{0}")]
     File(StoreError),
+}
+
+fn describe_transform(error: &TransformError) -> String {
+    match error.param() {
+        Some(param) => format!("{error} (flag {})", args::flag_of(param)),
+        None => error.to_string(),
+    }
 }
 
 fn describe_grammar(error: &GrammarError) -> String {

@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use srhm_grammar::{Rules, Sampler, Sparsity};
-use srhm_store::{PARAMS_KEY, read_dataset};
+use srhm_store::{DatasetFile, PARAMS_KEY, read_dataset};
+use srhm_transforms::{DiffeoMode, Operator, transform_datum};
 
 fn srhm(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_srhm"))
@@ -62,7 +63,11 @@ fn generate_writes_a_dataset_whose_rows_regenerate_from_their_index() {
     assert_eq!(summary["train"], 300);
     assert_eq!(summary["input_len"], 16);
 
-    let (meta, data) = read_dataset(&out).unwrap();
+    let DatasetFile {
+        meta,
+        dataset: data,
+        ..
+    } = read_dataset(&out).unwrap();
     assert_eq!(meta.params.sparsity, Sparsity::A { s0: 1 });
     assert_eq!((meta.rules_seed, meta.sample_seed), (7, 7));
     assert_eq!((data.train.len(), data.test.len()), (300, 50));
@@ -330,7 +335,11 @@ fn with_replacement_and_whitened_encoding_are_recorded() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let (meta, data) = read_dataset(&out).unwrap();
+    let DatasetFile {
+        meta,
+        dataset: data,
+        ..
+    } = read_dataset(&out).unwrap();
     assert_eq!(meta.sampling, srhm_grammar::SamplingMode::Replacement);
     assert_eq!(meta.encoding, srhm_grammar::encoding::Encoding::Whitened);
     assert_eq!(data.train.len(), 500);
@@ -361,4 +370,92 @@ fn info_prints_exact_counts() {
     assert_eq!(info["count_total"], (32u128.pow(7) * 8).to_string());
     assert_eq!(info["input_len"], 64);
     assert_eq!(info["informative_len"], 8);
+}
+
+#[test]
+fn pairs_add_one_transformed_column_per_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("pairs.parquet");
+    let output = generate(
+        &out,
+        &[
+            "--sparsity",
+            "a",
+            "--s0",
+            "1",
+            "--train",
+            "60",
+            "--test",
+            "20",
+            "--pairs",
+            "synonym:1,diffeo:2,diffeo:1",
+            "--diffeo-mode",
+            "redraw-subtree",
+        ],
+    );
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let file = read_dataset(&out).unwrap();
+    let names: Vec<&str> = file.pairs.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(names, ["synonym_l1", "diffeo_l2", "diffeo_l1"]);
+    assert_eq!(
+        file.meta.pairs[1].operator,
+        Operator::Diffeo {
+            level: 2,
+            mode: DiffeoMode::RedrawSubtree
+        }
+    );
+    let rules = Rules::sample(&file.meta.params, file.meta.rules_seed).unwrap();
+    let sampler = Sampler::new(&rules, file.meta.sample_seed, file.meta.sampling).unwrap();
+    for (pair, pair_meta) in file.pairs.iter().zip(&file.meta.pairs) {
+        for (split, copies) in [
+            (&file.dataset.train, &pair.train),
+            (&file.dataset.test, &pair.test),
+        ] {
+            for (row, &index) in split.indices.iter().enumerate() {
+                let datum = sampler.datum(index).unwrap();
+                let expected =
+                    transform_datum(&rules, &datum, pair_meta.operator, pair_meta.seed, index)
+                        .unwrap();
+                assert_eq!(
+                    copies.row(row).to_vec(),
+                    expected.tokens(&rules),
+                    "{} row {row}",
+                    pair.name
+                );
+                assert_eq!(expected.label(), split.labels[row]);
+            }
+        }
+    }
+}
+
+#[test]
+fn pairs_that_cannot_change_anything_are_refused() {
+    let mut base = vec!["generate"];
+    base.extend(SMALL);
+    base.extend(["--train", "10"]);
+    let with = |extra: &[&'static str]| {
+        let mut a = base.clone();
+        a.extend(extra.iter().copied());
+        a
+    };
+    assert_refused(&with(&["--pairs", "diffeo:1"]), "--s0");
+    assert_refused(&with(&["--pairs", "synonym:3"]), "--pairs");
+    assert_refused(&with(&["--pairs", "swap:1"]), "--pairs");
+    let mut one_synonym = vec![
+        "generate",
+        "--levels",
+        "2",
+        "--patch",
+        "2",
+        "--vocab",
+        "4",
+        "--synonyms",
+        "1",
+    ];
+    one_synonym.extend(["--classes", "3", "--train", "10", "--pairs", "synonym:1"]);
+    assert_refused(&one_synonym, "--synonyms");
 }

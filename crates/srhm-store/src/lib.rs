@@ -30,6 +30,7 @@ use parquet::file::properties::WriterProperties;
 use serde::{Deserialize, Serialize};
 use srhm_grammar::encoding::{Encoding, Layout};
 use srhm_grammar::{Dataset, Params, SamplingMode, Split};
+use srhm_transforms::Operator;
 use thiserror::Error;
 
 /// Key of the JSON parameters in a dataset file's key-value metadata.
@@ -95,36 +96,88 @@ pub struct DatasetMeta {
     pub count_total: String,
     /// Version of srhm-grammar that wrote the file.
     pub generator_version: String,
+    /// Transformed copies stored beside `tokens`, one column each.
+    #[serde(default)]
+    pub pairs: Vec<PairMeta>,
 }
+
+/// How a column of transformed data was made: `operator` applied to each row's
+/// datum with the random stream (`seed`, the row's `index`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairMeta {
+    pub column: String,
+    pub operator: Operator,
+    pub seed: u64,
+}
+
+/// A column of transformed data: row i of `train` (`test`) is the transformed copy of
+/// row i of the dataset's training (test) split, in the same encoding as `tokens`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairColumn {
+    pub name: String,
+    pub train: Array2<i32>,
+    pub test: Array2<i32>,
+}
+
+/// Everything a dataset file holds.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatasetFile {
+    pub meta: DatasetMeta,
+    pub dataset: Dataset,
+    pub pairs: Vec<PairColumn>,
+}
+
+/// The columns every dataset file has, in order; transformed copies follow.
+pub const BASE_COLUMNS: [&str; 4] = ["split", "index", "label", "tokens"];
 
 /// The Arrow schema of a dataset file, carrying `params_json` under [`PARAMS_KEY`].
-/// The writer also puts them in the Parquet file's own key-value metadata, so they
-/// are found both there and in the schema that pyarrow and pandas reconstruct.
-pub fn dataset_schema(params_json: String) -> SchemaRef {
+/// The writer also puts it in the Parquet file's own key-value metadata, so the
+/// parameters are found both there and in the schema that pyarrow and pandas rebuild.
+pub fn dataset_schema(params_json: String, pair_columns: &[&str]) -> SchemaRef {
     let metadata = std::collections::HashMap::from([(PARAMS_KEY.to_string(), params_json)]);
-    Arc::new(Schema::new_with_metadata(
-        vec![
-            Field::new("split", DataType::Utf8, false),
-            Field::new("index", DataType::UInt64, false),
-            Field::new("label", DataType::UInt32, false),
-            Field::new(
-                "tokens",
-                DataType::List(Arc::new(Field::new("item", DataType::Int32, false))),
-                false,
-            ),
-        ],
-        metadata,
-    ))
+    let mut fields = vec![
+        Field::new("split", DataType::Utf8, false),
+        Field::new("index", DataType::UInt64, false),
+        Field::new("label", DataType::UInt32, false),
+        token_field("tokens"),
+    ];
+    fields.extend(pair_columns.iter().map(|name| token_field(name)));
+    Arc::new(Schema::new_with_metadata(fields, metadata))
 }
 
-/// Writes `dataset` to `path` atomically. Fails if `path` exists unless `overwrite`.
-pub fn write_dataset(
-    path: &Path,
-    meta: &DatasetMeta,
-    dataset: &Dataset,
-    overwrite: bool,
-) -> Result<(), StoreError> {
-    let json = serde_json::to_string(meta).expect("metadata serialises");
+fn token_field(name: &str) -> Field {
+    Field::new(
+        name,
+        DataType::List(Arc::new(Field::new("item", DataType::Int32, false))),
+        false,
+    )
+}
+
+/// Writes a dataset (and its transformed copies) to `path` atomically.
+/// Fails if `path` exists unless `overwrite`.
+pub fn write_dataset(path: &Path, file: &DatasetFile, overwrite: bool) -> Result<(), StoreError> {
+    let invalid = |reason: String| StoreError::NotADataset {
+        path: path.into(),
+        reason,
+    };
+    let (dataset, pairs) = (&file.dataset, &file.pairs);
+    for pair in pairs {
+        if BASE_COLUMNS.contains(&pair.name.as_str()) {
+            return Err(invalid(format!(
+                "a transformed column may not be called `{}`",
+                pair.name
+            )));
+        }
+        if pair.train.dim() != dataset.train.tokens.dim()
+            || pair.test.dim() != dataset.test.tokens.dim()
+        {
+            return Err(invalid(format!(
+                "column `{}` does not have the shape of `tokens`",
+                pair.name
+            )));
+        }
+    }
+    let json = serde_json::to_string(&file.meta).expect("metadata serialises");
     let properties = WriterProperties::builder()
         .set_compression(Compression::SNAPPY)
         .set_max_row_group_row_count(Some(ROWS_PER_GROUP))
@@ -137,14 +190,34 @@ pub fn write_dataset(
         path: path.into(),
         source,
     };
-    write_atomic(path, overwrite, |file| {
-        let schema = dataset_schema(json);
+    let names: Vec<&str> = pairs.iter().map(|p| p.name.as_str()).collect();
+    let schema = dataset_schema(json, &names);
+    write_atomic(path, overwrite, |out| {
         let mut writer =
-            ArrowWriter::try_new(file, schema.clone(), Some(properties)).map_err(parquet)?;
-        for (name, split) in [("train", &dataset.train), ("test", &dataset.test)] {
+            ArrowWriter::try_new(out, schema.clone(), Some(properties)).map_err(parquet)?;
+        let splits = [
+            (
+                "train",
+                &dataset.train,
+                pairs.iter().map(|p| &p.train).collect::<Vec<_>>(),
+            ),
+            (
+                "test",
+                &dataset.test,
+                pairs.iter().map(|p| &p.test).collect::<Vec<_>>(),
+            ),
+        ];
+        for (name, split, copies) in splits {
             for start in (0..split.len()).step_by(ROWS_PER_GROUP) {
-                let end = (start + ROWS_PER_GROUP).min(split.len());
-                let batch = split_batch(&schema, name, split, start..end).map_err(|source| {
+                let rows = start..(start + ROWS_PER_GROUP).min(split.len());
+                let mut columns: Vec<ArrayRef> = vec![
+                    Arc::new(StringArray::from(vec![name; rows.len()])),
+                    Arc::new(UInt64Array::from(split.indices[rows.clone()].to_vec())),
+                    Arc::new(UInt32Array::from(split.labels[rows.clone()].to_vec())),
+                    token_list(&split.tokens, rows.clone()),
+                ];
+                columns.extend(copies.iter().map(|tokens| token_list(tokens, rows.clone())));
+                let batch = RecordBatch::try_new(schema.clone(), columns).map_err(|source| {
                     StoreError::Arrow {
                         path: path.into(),
                         source,
@@ -158,34 +231,24 @@ pub fn write_dataset(
     })
 }
 
-fn split_batch(
-    schema: &SchemaRef,
-    name: &str,
-    split: &Split,
-    rows: std::ops::Range<usize>,
-) -> Result<RecordBatch, ArrowError> {
-    let n = rows.len();
-    let d = split.tokens.ncols();
-    let values = PrimitiveBuilder::<Int32Type>::with_capacity(n * d);
-    let mut tokens = ListBuilder::with_capacity(values, n).with_field(Field::new(
+/// Rows `rows` of `[n, d]` tokens as a list<i32> column.
+fn token_list(tokens: &Array2<i32>, rows: std::ops::Range<usize>) -> ArrayRef {
+    let d = tokens.ncols();
+    let values = PrimitiveBuilder::<Int32Type>::with_capacity(rows.len() * d);
+    let mut list = ListBuilder::with_capacity(values, rows.len()).with_field(Field::new(
         "item",
         DataType::Int32,
         false,
     ));
-    for row in split.tokens.rows().into_iter().skip(rows.start).take(n) {
+    for i in rows {
+        let row = tokens.row(i);
         match row.as_slice() {
-            Some(slice) => tokens.values().append_slice(slice),
-            None => tokens.values().append_slice(&row.to_vec()),
+            Some(slice) => list.values().append_slice(slice),
+            None => list.values().append_slice(&row.to_vec()),
         }
-        tokens.append(true);
+        list.append(true);
     }
-    let columns: Vec<ArrayRef> = vec![
-        Arc::new(StringArray::from(vec![name; n])),
-        Arc::new(UInt64Array::from(split.indices[rows.clone()].to_vec())),
-        Arc::new(UInt32Array::from(split.labels[rows].to_vec())),
-        Arc::new(tokens.finish()),
-    ];
-    RecordBatch::try_new(schema.clone(), columns)
+    Arc::new(list.finish())
 }
 
 /// Reads only the metadata of a dataset file written by [`write_dataset`].
@@ -224,8 +287,17 @@ fn meta_of(
         .map_err(|e| not_dataset(format!("bad `{PARAMS_KEY}` metadata: {e}")))
 }
 
+/// Rows of one split while reading: indices, labels, then the flattened tokens of
+/// `tokens` and of every transformed column.
+#[derive(Default)]
+struct SplitRows {
+    indices: Vec<u64>,
+    labels: Vec<u32>,
+    columns: Vec<Vec<i32>>,
+}
+
 /// Reads a dataset file written by [`write_dataset`], checking its shape against its metadata.
-pub fn read_dataset(path: &Path) -> Result<(DatasetMeta, Dataset), StoreError> {
+pub fn read_dataset(path: &Path) -> Result<DatasetFile, StoreError> {
     let not_dataset = |reason: String| StoreError::NotADataset {
         path: path.into(),
         reason,
@@ -237,7 +309,13 @@ pub fn read_dataset(path: &Path) -> Result<(DatasetMeta, Dataset), StoreError> {
         source,
     })?;
     let d = meta.input_len;
-    let mut parts: [(Vec<u64>, Vec<u32>, Vec<i32>); 2] = Default::default();
+    let token_columns: Vec<&str> = std::iter::once("tokens")
+        .chain(meta.pairs.iter().map(|p| p.column.as_str()))
+        .collect();
+    let mut parts: [SplitRows; 2] = Default::default();
+    for part in &mut parts {
+        part.columns = vec![Vec::new(); token_columns.len()];
+    }
     let mut row = 0usize;
     for batch in reader {
         let batch = batch.map_err(|source| StoreError::Arrow {
@@ -266,13 +344,19 @@ pub fn read_dataset(path: &Path) -> Result<(DatasetMeta, Dataset), StoreError> {
             .as_any()
             .downcast_ref::<UInt32Array>()
             .ok_or_else(|| wrong_type("label"))?;
-        let tokens = column("tokens")?;
-        let tokens = tokens
-            .as_any()
-            .downcast_ref::<ListArray>()
-            .ok_or_else(|| wrong_type("tokens"))?;
-        if splits.null_count() + indices.null_count() + labels.null_count() + tokens.null_count()
-            > 0
+        let lists = token_columns
+            .iter()
+            .map(|&name| {
+                let array = column(name)?;
+                array
+                    .as_any()
+                    .downcast_ref::<ListArray>()
+                    .cloned()
+                    .ok_or_else(|| wrong_type(name))
+            })
+            .collect::<Result<Vec<ListArray>, _>>()?;
+        if splits.null_count() + indices.null_count() + labels.null_count() > 0
+            || lists.iter().any(|l| l.null_count() > 0)
         {
             return Err(not_dataset(format!(
                 "null values in rows {row}..{}",
@@ -281,46 +365,77 @@ pub fn read_dataset(path: &Path) -> Result<(DatasetMeta, Dataset), StoreError> {
         }
         for i in 0..batch.num_rows() {
             let part = match splits.value(i) {
-                "train" => 0,
-                "test" => 1,
+                "train" => &mut parts[0],
+                "test" => &mut parts[1],
                 other => return Err(not_dataset(format!("row {row}: split {other:?}"))),
             };
-            let values = tokens.value(i);
-            let values = values
-                .as_any()
-                .downcast_ref::<Int32Array>()
-                .ok_or_else(|| wrong_type("tokens"))?;
-            if values.len() != d || values.null_count() > 0 {
-                return Err(not_dataset(format!(
-                    "row {row}: {} tokens, expected {d}",
-                    values.len()
-                )));
+            part.indices.push(indices.value(i));
+            part.labels.push(labels.value(i));
+            for ((list, name), out) in lists.iter().zip(&token_columns).zip(&mut part.columns) {
+                let values = list.value(i);
+                let values = values
+                    .as_any()
+                    .downcast_ref::<Int32Array>()
+                    .ok_or_else(|| wrong_type(name))?;
+                if values.len() != d || values.null_count() > 0 {
+                    return Err(not_dataset(format!(
+                        "row {row}, column `{name}`: {} tokens, expected {d}",
+                        values.len()
+                    )));
+                }
+                out.extend_from_slice(values.values());
             }
-            parts[part].0.push(indices.value(i));
-            parts[part].1.push(labels.value(i));
-            parts[part].2.extend_from_slice(values.values());
             row += 1;
         }
     }
-    let [train, test] = parts.map(|(indices, labels, tokens)| {
-        let n = labels.len();
-        Split {
-            indices,
-            labels,
-            tokens: Array2::from_shape_vec((n, d), tokens).expect("lengths checked"),
-        }
+    let [train, test] = parts.map(|part| {
+        let n = part.labels.len();
+        let columns: Vec<Array2<i32>> = part
+            .columns
+            .into_iter()
+            .map(|c| Array2::from_shape_vec((n, d), c).expect("lengths checked"))
+            .collect();
+        (part.indices, part.labels, columns)
     });
-    if train.len() != meta.train || test.len() != meta.test {
+    if train.1.len() != meta.train || test.1.len() != meta.test {
         return Err(not_dataset(format!(
             "{} train and {} test rows, metadata says {} and {}",
-            train.len(),
-            test.len(),
+            train.1.len(),
+            test.1.len(),
             meta.train,
             meta.test
         )));
     }
-    let mode = meta.sampling;
-    Ok((meta, Dataset { train, test, mode }))
+    let (mut train_columns, mut test_columns) = (train.2.into_iter(), test.2.into_iter());
+    let split = |indices, labels, tokens| Split {
+        indices,
+        labels,
+        tokens,
+    };
+    let dataset = Dataset {
+        train: split(
+            train.0,
+            train.1,
+            train_columns.next().expect("tokens column"),
+        ),
+        test: split(test.0, test.1, test_columns.next().expect("tokens column")),
+        mode: meta.sampling,
+    };
+    let pairs = meta
+        .pairs
+        .iter()
+        .zip(train_columns.zip(test_columns))
+        .map(|(pair, (train, test))| PairColumn {
+            name: pair.column.clone(),
+            train,
+            test,
+        })
+        .collect();
+    Ok(DatasetFile {
+        meta,
+        dataset,
+        pairs,
+    })
 }
 
 /// Checks that `path` can be written (its directory exists; it does not exist

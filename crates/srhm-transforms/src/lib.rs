@@ -241,17 +241,30 @@ impl FromStr for Operator {
     }
 }
 
-/// The random stream of row `row` for `operator` under `seed`.
-fn row_rng(seed: u64, operator: &Operator, row: u64) -> Xoshiro256PlusPlus {
-    Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, operator.stream_domain(), row))
+/// The random stream `key` of `operator` under `seed`.
+fn row_rng(seed: u64, operator: &Operator, key: u64) -> Xoshiro256PlusPlus {
+    Xoshiro256PlusPlus::seed_from_u64(stream_seed(seed, operator.stream_domain(), key))
 }
 
 /// Applies `operator` to every row of `[n, d]` tokens (each parsed back to its latent
-/// tree with `rules`), in parallel; deterministic given `seed` (row i always uses the
-/// same stream, whatever the thread count).
+/// tree with `rules`), in parallel; row i uses the random stream `i`, so the result is
+/// deterministic given `seed` whatever the thread count.
 pub fn transform_tokens(
     rules: &Rules,
     tokens: ArrayView2<i32>,
+    operator: Operator,
+    seed: u64,
+) -> Result<Array2<i32>> {
+    let keys: Vec<u64> = (0..tokens.nrows() as u64).collect();
+    transform_rows(rules, tokens, &keys, operator, seed)
+}
+
+/// As [`transform_tokens`], with row i drawn from stream `keys[i]`: pass the data's
+/// stream indices so that a datum gets the same transformation in every dataset.
+pub fn transform_rows(
+    rules: &Rules,
+    tokens: ArrayView2<i32>,
+    keys: &[u64],
     operator: Operator,
     seed: u64,
 ) -> Result<Array2<i32>> {
@@ -264,28 +277,36 @@ pub fn transform_tokens(
             format!("rows have {} tokens, the rules make {d}", tokens.ncols()),
         ));
     }
+    if keys.len() != tokens.nrows() {
+        return Err(TransformError::invalid(
+            "keys",
+            format!("{} keys for {} rows", keys.len(), tokens.nrows()),
+        ));
+    }
     let mut out = Array2::from_elem(tokens.dim(), srhm_grammar::BLANK);
     out.axis_iter_mut(Axis(0))
         .into_par_iter()
         .zip(tokens.axis_iter(Axis(0)).into_par_iter())
+        .zip(keys.par_iter())
         .enumerate()
-        .try_for_each(|(row, (mut target, source))| {
+        .try_for_each(|(row, ((mut target, source), &key))| {
             let datum = Datum::parse(rules, &source.to_vec())
                 .map_err(|source| TransformError::Row { row, source })?;
-            let moved = transform_datum(rules, &datum, operator, seed, row as u64)?;
+            let moved = transform_datum(rules, &datum, operator, seed, key)?;
             moved.write_tokens(rules, target.as_slice_mut().expect("standard layout"));
             Ok::<(), TransformError>(())
         })?;
     Ok(out)
 }
 
-/// `operator` applied to one datum with the stream that [`transform_tokens`] uses for row `row`.
+/// `operator` applied to one datum, drawn from random stream `key` of `seed`
+/// (the stream [`transform_rows`] uses for a row with that key).
 pub fn transform_datum(
     rules: &Rules,
     datum: &Datum,
     operator: Operator,
     seed: u64,
-    row: u64,
+    key: u64,
 ) -> Result<Datum> {
-    operator.apply(rules, datum, &mut row_rng(seed, &operator, row))
+    operator.apply(rules, datum, &mut row_rng(seed, &operator, key))
 }
