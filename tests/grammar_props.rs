@@ -10,37 +10,11 @@ use rand::rngs::StdRng;
 use srhm_grammar::encoding::{Encoding, Layout2d, encode, whitened_values};
 use srhm_grammar::{BLANK, Datum, GrammarError, Params, Rules, Sampler, SamplingMode, Sparsity};
 
+mod common;
+
 /// Valid parameters small enough to sample thousands of data quickly.
 fn small_params(max_input: usize) -> impl Strategy<Value = Params> {
-    (
-        1u32..=3,
-        1u32..=3,
-        1u32..=6,
-        0u32..3,
-        0u32..=2,
-        any::<u32>(),
-        any::<u32>(),
-    )
-        .prop_filter_map(
-            "too large",
-            move |(levels, patch, vocab, kind, s0, m_pick, nc_pick)| {
-                let max_m = (vocab as u64).pow(patch - 1).min(6) as u32;
-                let sparsity = match kind {
-                    0 => Sparsity::None,
-                    1 => Sparsity::A { s0 },
-                    _ => Sparsity::B { s0 },
-                };
-                let params = Params {
-                    levels,
-                    patch,
-                    vocab,
-                    synonyms: 1 + m_pick % max_m,
-                    classes: 1 + nc_pick % vocab,
-                    sparsity,
-                };
-                (params.validate().is_ok() && params.input_len() <= max_input).then_some(params)
-            },
-        )
+    common::params_up_to(3, 1, 2, max_input)
 }
 
 /// Parameters whose whole data space is small enough to enumerate by brute force.

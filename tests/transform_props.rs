@@ -8,45 +8,17 @@ use rand::rngs::StdRng;
 use srhm_grammar::{BLANK, Datum, Params, Rules, Sampler, SamplingMode, Sparsity};
 use srhm_transforms::{DiffeoMode, Operator, transform_datum, transform_tokens};
 
-/// Valid parameters (d ≤ 4096) for which `operator_kind` can change something.
+mod common;
+
+/// Valid parameters (d ≤ 4096) for which p_l (`synonym`) or τ_l can change something.
 fn params_for(synonym: bool) -> impl Strategy<Value = Params> {
-    (
-        1u32..=3,
-        1u32..=4,
-        2u32..=6,
-        0u32..3,
-        0u32..=3,
-        any::<u32>(),
-        any::<u32>(),
-    )
-        .prop_filter_map(
-            "invalid or unmovable",
-            move |(levels, patch, vocab, kind, s0, m_pick, nc_pick)| {
-                let max_m = (vocab as u64).pow(patch - 1).min(6) as u32;
-                let sparsity = match kind {
-                    0 => Sparsity::None,
-                    1 => Sparsity::A { s0 },
-                    _ => Sparsity::B { s0 },
-                };
-                let params = Params {
-                    levels,
-                    patch,
-                    vocab,
-                    synonyms: 1 + m_pick % max_m,
-                    classes: 1 + nc_pick % vocab,
-                    sparsity,
-                };
-                let operator = if synonym {
-                    Operator::synonym(1)
-                } else {
-                    Operator::diffeo(1)
-                };
-                (params.validate().is_ok()
-                    && params.input_len() <= 4096
-                    && operator.check(&params).is_ok())
-                .then_some(params)
-            },
-        )
+    let operator = if synonym {
+        Operator::synonym(1)
+    } else {
+        Operator::diffeo(1)
+    };
+    common::params_up_to(4, 2, 3, 4096)
+        .prop_filter("operator cannot move", move |p| operator.check(p).is_ok())
 }
 
 /// A case: parameters, rules, one datum, a level and an operator seed.
@@ -192,8 +164,14 @@ proptest! {
         let parsed = Datum::parse(&rules, &tokens).unwrap();
         prop_assert_eq!(parsed.label(), datum.label());
         prop_assert_eq!(&parsed, &moved);
-        let x = srhm_grammar::encoding::one_hot(ndarray::Array2::from_shape_vec((1, tokens.len()), tokens.clone()).unwrap().view(), params.vocab).unwrap();
+        // Its one-hot encoding decodes (column by column) to tokens that parse back.
+        let row = ndarray::Array2::from_shape_vec((1, tokens.len()), tokens.clone()).unwrap();
+        let x = srhm_grammar::encoding::one_hot(row.view(), params.vocab).unwrap();
+        let decoded: Vec<i32> = (0..params.input_len())
+            .map(|p| (0..params.vocab as usize).find(|&c| x[[0, c, p]] == 1.0).map_or(BLANK, |c| c as i32))
+            .collect();
         prop_assert_eq!(x.sum() as usize, params.informative_len());
+        prop_assert_eq!(Datum::parse(&rules, &decoded).unwrap().label(), datum.label());
     }
 
     #[test]
