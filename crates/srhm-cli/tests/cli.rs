@@ -55,6 +55,13 @@ fn generate_writes_a_dataset_whose_rows_regenerate_from_their_index() {
     assert_eq!((meta.rules_seed, meta.sample_seed), (7, 7));
     assert_eq!((data.train.len(), data.test.len()), (300, 50));
     assert_eq!(meta.count_total, meta.params.count_total().to_string());
+    let mode =
+        std::os::unix::fs::PermissionsExt::mode(&std::fs::metadata(&out).unwrap().permissions());
+    assert_eq!(
+        mode & 0o044,
+        0o044,
+        "data files are readable by group and others: {mode:o}"
+    );
     let rules = Rules::sample(&meta.params, meta.rules_seed).unwrap();
     let sampler = Sampler::new(&rules, meta.sample_seed, meta.sampling).unwrap();
     for split in [&data.train, &data.test] {

@@ -487,6 +487,9 @@ pub fn write_atomic(
     let temp = tempfile::Builder::new()
         .prefix(".srhm-")
         .suffix(".tmp")
+        // tempfile's default 0600 would make the finished file private; data files are
+        // meant to be shared (the umask still applies).
+        .permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))
         .tempfile_in(parent_dir(path))
         .map_err(io)?;
     let mut writer = BufWriter::new(temp);
