@@ -53,7 +53,10 @@ fn setup(root: &Path) -> Result<PathBuf> {
     let requirements = std::fs::read_to_string(&requirements_path)
         .with_context(|| format!("reading {}", requirements_path.display()))?;
     let stamp = venv.join(".srhm-requirements");
-    if python.exists() && std::fs::read_to_string(&stamp).is_ok_and(|done| done == requirements) {
+    if python.exists()
+        && venv.join(LIBTORCH_LINK).exists()
+        && std::fs::read_to_string(&stamp).is_ok_and(|done| done == requirements)
+    {
         return Ok(python);
     }
     eprintln!(
@@ -81,8 +84,50 @@ fn setup(root: &Path) -> Result<PathBuf> {
         .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
         .arg(&requirements_path))
     .context("pip could not install the pinned packages: check that PyPI is reachable, then rerun `cargo xtask setup`")?;
+    link_libtorch(&venv, &python)?;
     std::fs::write(&stamp, &requirements)?;
     Ok(python)
+}
+
+/// `.venv/libtorch` → the installed torch package: a path that does not depend on the
+/// Python version, which `.cargo/config.toml` gives tch's build as `LIBTORCH`.
+const LIBTORCH_LINK: &str = "libtorch";
+
+/// The torch version tch 0.24 is built against.
+const TORCH_VERSION: &str = "2.11.0";
+
+fn link_libtorch(venv: &Path, python: &Path) -> Result<()> {
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import os, torch; print(torch.__version__); print(os.path.dirname(torch.__file__))",
+        ])
+        .output()
+        .context("running the venv's python")?;
+    if !output.status.success() {
+        bail!(
+            "the venv's torch does not import: {}\nremove .venv and rerun `cargo xtask setup`",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let mut lines = stdout.lines();
+    let (version, dir) = (lines.next().unwrap_or(""), lines.next().unwrap_or(""));
+    if version.split('+').next() != Some(TORCH_VERSION) {
+        bail!(
+            "the venv has torch {version}, tch 0.24 needs {TORCH_VERSION}: remove .venv and rerun `cargo xtask setup`"
+        );
+    }
+    let link = venv.join(LIBTORCH_LINK);
+    if link.symlink_metadata().is_ok() {
+        std::fs::remove_file(&link).with_context(|| format!("replacing {}", link.display()))?;
+    }
+    // Relative when torch sits inside the venv, so that the checkout can move.
+    let target = Path::new(dir);
+    let target = target.strip_prefix(venv).unwrap_or(target);
+    std::os::unix::fs::symlink(target, &link)
+        .with_context(|| format!("linking {}", link.display()))?;
+    Ok(())
 }
 
 fn test(root: &Path, nextest_args: &[String]) -> Result<()> {

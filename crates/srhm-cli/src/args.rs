@@ -43,24 +43,25 @@ pub enum SamplingArg {
     Rejection,
 }
 
-/// The generative model's parameters and seeds.
+/// The generative model's parameters and seeds. The five sizes are required wherever
+/// data are generated; they are options so that `srhm train --data FILE` can do without.
 #[derive(Debug, Clone, Args)]
 pub struct GeneratorArgs {
     /// L: number of levels of the hierarchy.
     #[arg(long, value_name = "L")]
-    pub levels: u32,
+    pub levels: Option<u32>,
     /// s: children per production (patch size).
     #[arg(long, value_name = "S")]
-    pub patch: u32,
+    pub patch: Option<u32>,
     /// v: vocabulary size of every level.
     #[arg(long, value_name = "V")]
-    pub vocab: u32,
+    pub vocab: Option<u32>,
     /// m: synonyms (productions) per symbol; at most v^(s−1).
     #[arg(long, value_name = "M")]
-    pub synonyms: u32,
+    pub synonyms: Option<u32>,
     /// nc: number of classes; at most v.
     #[arg(long, value_name = "NC")]
-    pub classes: u32,
+    pub classes: Option<u32>,
     /// How informative features are spread in space.
     #[arg(long, value_enum, default_value = "none")]
     pub sparsity: SparsityKind,
@@ -76,8 +77,26 @@ pub struct GeneratorArgs {
 }
 
 impl GeneratorArgs {
+    /// Whether any size of the model was given (to refuse mixing them with a data file).
+    pub fn any_size_given(&self) -> bool {
+        [
+            self.levels,
+            self.patch,
+            self.vocab,
+            self.synonyms,
+            self.classes,
+        ]
+        .iter()
+        .any(Option::is_some)
+            || self.s0.is_some()
+            || self.sparsity != SparsityKind::None
+    }
+
     /// The validated parameters; an error names the flag at fault.
     pub fn params(&self) -> Result<Params, GrammarError> {
+        let required = |name: &'static str, value: Option<u32>| {
+            value.ok_or_else(|| invalid(name, "is required"))
+        };
         let sparsity = match (self.sparsity, self.s0) {
             (SparsityKind::None, None) => Sparsity::None,
             (SparsityKind::None, Some(_)) => {
@@ -90,11 +109,11 @@ impl GeneratorArgs {
             (SparsityKind::B, Some(s0)) => Sparsity::B { s0 },
         };
         let params = Params {
-            levels: self.levels,
-            patch: self.patch,
-            vocab: self.vocab,
-            synonyms: self.synonyms,
-            classes: self.classes,
+            levels: required("levels", self.levels)?,
+            patch: required("patch", self.patch)?,
+            vocab: required("vocab", self.vocab)?,
+            synonyms: required("synonyms", self.synonyms)?,
+            classes: required("classes", self.classes)?,
             sparsity,
         };
         params.validate()?;
@@ -122,7 +141,7 @@ fn invalid(param: &'static str, reason: &str) -> GrammarError {
 pub struct DatasetArgs {
     /// Number of training data P.
     #[arg(long, value_name = "P")]
-    pub train: usize,
+    pub train: Option<usize>,
     /// Number of test data (never shared with the training set).
     #[arg(long, value_name = "P_TEST", default_value_t = 0)]
     pub test: usize,
@@ -142,6 +161,11 @@ pub struct DatasetArgs {
 }
 
 impl DatasetArgs {
+    /// P, the number of training data (`--train` is required where data are drawn).
+    pub fn train(&self) -> Result<usize, GrammarError> {
+        self.train.ok_or_else(|| invalid("train", "is required"))
+    }
+
     pub fn mode(&self) -> SamplingMode {
         match (self.replacement, self.sampling) {
             (true, _) => SamplingMode::Replacement,
@@ -214,6 +238,12 @@ pub fn flag_of(param: &str) -> String {
     match param {
         "mode" => "--sampling".into(),
         "level" => "--pairs".into(),
+        "loss_threshold" => "--loss-threshold".into(),
+        "max_steps" => "--max-steps".into(),
+        "eval_every" => "--eval-every".into(),
+        "ensemble" => "--ensemble".into(),
+        "train_size" | "set" => "--train".into(),
+        "lr" => "--lr".into(),
         other => format!("--{}", other.replace('_', "-")),
     }
 }

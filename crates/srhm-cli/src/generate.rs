@@ -51,7 +51,8 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
     let rules = Rules::sample(&params, args.generator.rules_seed()).map_err(UsageError::from)?;
     let sampler = Sampler::new(&rules, args.generator.sample_seed(), args.dataset.mode())
         .map_err(UsageError::from)?;
-    let total = args.dataset.train + args.dataset.test;
+    let train = args.dataset.train().map_err(UsageError::from)?;
+    let total = train + args.dataset.test;
     let bar = if total >= PROGRESS_FROM {
         ProgressBar::new(total as u64)
     } else {
@@ -62,7 +63,7 @@ pub fn run(args: &GenerateArgs) -> anyhow::Result<()> {
             .expect("valid template"),
     );
     let dataset = sampler
-        .sample_with_progress(args.dataset.train, args.dataset.test, &|n| bar.inc(n))
+        .sample_with_progress(train, args.dataset.test, &|n| bar.inc(n))
         .map_err(UsageError::from)?;
     bar.finish_and_clear();
     let pair_seed = args.generator.sample_seed();

@@ -2,11 +2,13 @@
 
 mod args;
 mod generate;
+mod train;
 
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use srhm_grammar::GrammarError;
+use srhm_models::ModelError;
 use srhm_store::StoreError;
 use srhm_transforms::TransformError;
 use tracing_subscriber::EnvFilter;
@@ -29,6 +31,8 @@ enum Command {
     Generate(generate::GenerateArgs),
     /// Print the sizes and exact counts of a generative model as JSON.
     Info(generate::InfoArgs),
+    /// Train LCN/CNN/FCN networks (several at once as an ensemble); one JSON line each.
+    Train(Box<train::TrainArgs>),
 }
 
 /// Errors a user can fix by changing the command line; they exit with code 2.
@@ -40,6 +44,18 @@ pub enum UsageError {
     Transform(#[from] TransformError),
     #[error("{0}")]
     File(StoreError),
+    #[error("{}", describe_model(.0))]
+    Model(#[from] ModelError),
+    /// Flags that do not go together, or a value out of range, described in full.
+    #[error("{0}")]
+    Conflict(String),
+}
+
+fn describe_model(error: &ModelError) -> String {
+    match error.param() {
+        Some(param) => format!("{error} (flag {})", args::flag_of(param)),
+        None => error.to_string(),
+    }
 }
 
 fn describe_transform(error: &TransformError) -> String {
@@ -84,6 +100,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Generate(args) => generate::run(&args),
         Command::Info(args) => generate::info(&args),
+        Command::Train(args) => train::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -131,12 +131,20 @@ print(json.dumps({"rows": len(frame), "d": d, "classes": params["classes"]}))
     assert_eq!(seen["classes"], 3);
 }
 
-/// `srhm <line> --out <tmp>` must fail with exit code 2 and one line naming `needle`,
-/// leaving no file behind.
+/// `srhm <line>` (with `--out <tmp>` for `generate`) must fail with exit code 2 and one
+/// line naming `needle`, leaving no file behind.
 fn assert_refused(line: &str, needle: &str) {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.parquet");
-    let output = srhm(line, &["--out", out.to_str().unwrap()]);
+    let out_flag = ["--out", out.to_str().unwrap()];
+    let output = srhm(
+        line,
+        if line.starts_with("generate") {
+            &out_flag
+        } else {
+            &[]
+        },
+    );
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{line}: {stderr}");
     assert!(
@@ -281,4 +289,95 @@ fn pairs_add_one_transformed_column_per_operator() {
             }
         }
     }
+}
+
+/// Training runs on tiny data: width 8, few steps.
+const TINY_TRAIN: &str = "--model cnn --width 8 --max-steps 200 --device cpu --threads 1";
+
+fn json_lines(output: &Output) -> Vec<serde_json::Value> {
+    assert_success(output);
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
+#[test]
+fn train_prints_one_json_line_per_network() {
+    let lines = json_lines(&srhm(
+        &format!(
+            "train {SMALL} --sparsity a --s0 1 --train-sizes 20,40 --test 30 --ensemble 2 {TINY_TRAIN}"
+        ),
+        &[],
+    ));
+    assert_eq!(lines.len(), 4);
+    let keys = [
+        "model",
+        "params",
+        "train_size",
+        "seed",
+        "steps",
+        "epochs",
+        "train_loss",
+        "test_error",
+        "wall_s",
+        "device",
+        "hit_step_cap",
+    ];
+    for line in &lines {
+        for key in keys {
+            assert!(line.get(key).is_some(), "no `{key}` in {line}");
+        }
+        assert_eq!(line["model"], "cnn");
+        assert_eq!(line["device"], "cpu");
+        assert_eq!(line["params"]["vocab"], 4);
+        let error = line["test_error"].as_f64().unwrap();
+        assert!((0.0..=1.0).contains(&error));
+    }
+    let sizes_and_seeds: Vec<(u64, u64)> = lines
+        .iter()
+        .map(|l| {
+            (
+                l["train_size"].as_u64().unwrap(),
+                l["seed"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(sizes_and_seeds, [(20, 0), (20, 1), (40, 0), (40, 1)]);
+}
+
+#[test]
+fn train_reads_a_generated_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("data.parquet");
+    assert_success(&generate(&out, "--sparsity b --s0 1 --train 50 --test 20"));
+    let lines = json_lines(&srhm(
+        &format!("train --train 30 {TINY_TRAIN} --data"),
+        &[out.to_str().unwrap()],
+    ));
+    assert_eq!(lines.len(), 1);
+    assert_eq!(lines[0]["train_size"], 30);
+    assert_eq!(lines[0]["test_size"], 20);
+    assert_eq!(lines[0]["params"]["sparsity"]["kind"], "b");
+}
+
+#[test]
+fn bad_training_flags_are_refused() {
+    let base = format!("train {SMALL} --train 20");
+    for (extra, needle) in [
+        ("--model xyz", "--model"),
+        ("--model lcn --ensemble 0", "--ensemble"),
+        ("--model lcn --width 0", "--width"),
+        ("--model lcn --batch 0", "--batch"),
+        ("--model lcn --lr 0", "--lr"),
+        ("--model lcn --train-sizes 0", "--train"),
+        ("--model lcn --device cuda", "--device"),
+    ] {
+        assert_refused(&format!("{base} {extra}"), needle);
+    }
+    assert_refused("train --model lcn --levels 2 --data x.parquet", "--data");
+    assert_refused(
+        "train --model lcn --data /no/such/file.parquet",
+        "/no/such/file.parquet",
+    );
 }

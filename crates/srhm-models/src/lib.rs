@@ -1,0 +1,26 @@
+//! The networks of the paper on libtorch (tch): LCN, CNN and FCN with ReLU, width H and
+//! a linear readout, in the mean-field or the standard parametrisation; and the trainer
+//! (SGD with momentum, cross-entropy, stop at a training-loss threshold).
+//!
+//! Every model is an **ensemble**: E independent networks held as one set of tensors with
+//! a leading ensemble dimension, so that E trainings run as batched matrix products.
+//! A single network is the ensemble E = 1.
+//!
+//! Activations are channel-last inside the models (`[E, B, positions, channels]`): a
+//! non-overlapping patch of k positions is then a contiguous block of k·C numbers.
+//! Inputs follow SPEC §2's `[B, v, d]` one-hot convention at the API ([`encode_inputs`]).
+
+mod data;
+mod device;
+mod error;
+mod net;
+mod train;
+
+pub use data::{LabelledSet, encode_inputs};
+pub use device::{DeviceChoice, device_name, resolve_device};
+pub use error::{ModelError, Result};
+pub use net::{Architecture, Ensemble, NetConfig, Parametrisation};
+pub use train::{MemberResult, MemberSpec, Progress, TrainConfig, test_errors, train_ensemble};
+
+/// Re-exported so that callers need not depend on tch's version themselves.
+pub use tch;

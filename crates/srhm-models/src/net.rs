@@ -1,0 +1,305 @@
+use serde::{Deserialize, Serialize};
+use srhm_grammar::Params;
+use tch::{Device, Kind, Tensor};
+
+use crate::error::{ModelError, Result};
+
+/// The three architectures of SPEC §4.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Architecture {
+    /// Locally connected: filter = stride = s(s0+1), no weight sharing.
+    Lcn,
+    /// Convolutional: the same filters with weight sharing.
+    Cnn,
+    /// Fully connected: L dense hidden layers.
+    Fcn,
+}
+
+/// How weights are initialised and scaled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Parametrisation {
+    /// The authors' mean-field convention: weights N(0,1); each hidden layer divides its
+    /// pre-activation by √fan-in, the readout by H; the learning rate is multiplied by H.
+    #[default]
+    MeanField,
+    /// Weights N(0, 1/fan-in), no multipliers, the learning rate as given.
+    Standard,
+}
+
+/// One network's architecture and sizes. `levels` hidden layers for L levels of data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct NetConfig {
+    pub architecture: Architecture,
+    /// L: number of hidden layers (= levels of the data for LCN/CNN).
+    pub levels: u32,
+    /// s: informative children per patch.
+    pub patch: u32,
+    /// s0: blank slots per child.
+    pub s0: u32,
+    /// v: input channels.
+    pub vocab: u32,
+    /// nc: outputs.
+    pub classes: u32,
+    /// H: hidden channels (LCN/CNN) or units (FCN).
+    pub width: u32,
+    pub parametrisation: Parametrisation,
+}
+
+/// Shape (without the ensemble dimension) and fan-in of one weight tensor.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WeightShape {
+    pub shape: Vec<i64>,
+    pub fan_in: i64,
+}
+
+impl NetConfig {
+    /// The network for data of `params`.
+    pub fn for_data(architecture: Architecture, params: &Params, width: u32) -> Self {
+        NetConfig {
+            architecture,
+            levels: params.levels,
+            patch: params.patch,
+            s0: params.s0(),
+            vocab: params.vocab,
+            classes: params.classes,
+            width,
+            parametrisation: Parametrisation::MeanField,
+        }
+    }
+
+    pub fn validate(&self) -> Result<()> {
+        for (name, value) in [
+            ("levels", self.levels),
+            ("patch", self.patch),
+            ("vocab", self.vocab),
+            ("classes", self.classes),
+            ("width", self.width),
+        ] {
+            if value == 0 {
+                return Err(ModelError::invalid(name, "must be at least 1"));
+            }
+        }
+        let too_big =
+            || ModelError::invalid("width", "one network would hold more than 2^34 weights");
+        let count = self.parameter_count_checked().ok_or_else(too_big)?;
+        if count > 1 << 34 {
+            return Err(too_big());
+        }
+        Ok(())
+    }
+
+    /// Filter size = stride of LCN/CNN layers: s(s0+1).
+    pub fn filter(&self) -> i64 {
+        self.patch as i64 * (self.s0 as i64 + 1)
+    }
+
+    /// Input length d = (s(s0+1))^L.
+    pub fn input_len(&self) -> i64 {
+        self.filter().pow(self.levels)
+    }
+
+    /// Output positions of hidden layer `k` (1-based): d / filter^k (1 for FCN).
+    pub fn positions(&self, k: u32) -> i64 {
+        match self.architecture {
+            Architecture::Fcn => 1,
+            _ => self.filter().pow(self.levels - k),
+        }
+    }
+
+    /// Weight shapes of one network: hidden layers 1..=L, then the readout.
+    pub fn weight_shapes(&self) -> Vec<WeightShape> {
+        let (v, h, k) = (self.vocab as i64, self.width as i64, self.filter());
+        let mut shapes: Vec<WeightShape> = (1..=self.levels)
+            .map(|layer| {
+                let channels = if layer == 1 { v } else { h };
+                match self.architecture {
+                    Architecture::Lcn => WeightShape {
+                        shape: vec![self.positions(layer), k * channels, h],
+                        fan_in: k * channels,
+                    },
+                    Architecture::Cnn => WeightShape {
+                        shape: vec![k * channels, h],
+                        fan_in: k * channels,
+                    },
+                    Architecture::Fcn => {
+                        let fan_in = if layer == 1 { self.input_len() * v } else { h };
+                        WeightShape {
+                            shape: vec![fan_in, h],
+                            fan_in,
+                        }
+                    }
+                }
+            })
+            .collect();
+        shapes.push(WeightShape {
+            shape: vec![h, self.classes as i64],
+            fan_in: h,
+        });
+        shapes
+    }
+
+    fn parameter_count_checked(&self) -> Option<u64> {
+        self.weight_shapes().iter().try_fold(0u64, |acc, w| {
+            let n = w
+                .shape
+                .iter()
+                .try_fold(1u64, |p, &x| p.checked_mul(x as u64))?;
+            acc.checked_add(n)
+        })
+    }
+
+    /// Trainable numbers in one network.
+    pub fn parameter_count(&self) -> u64 {
+        self.parameter_count_checked().unwrap_or(u64::MAX)
+    }
+
+    /// Factor applied to the user's learning rate (H in the mean-field parametrisation).
+    pub fn learning_rate_scale(&self) -> f64 {
+        match self.parametrisation {
+            Parametrisation::MeanField => self.width as f64,
+            Parametrisation::Standard => 1.0,
+        }
+    }
+
+    /// (standard deviation at initialisation, forward multiplier) of weight `index`.
+    fn init_and_scale(&self, index: usize, fan_in: i64) -> (f64, f64) {
+        let readout = index == self.levels as usize;
+        match (self.parametrisation, readout) {
+            (Parametrisation::MeanField, false) => (1.0, 1.0 / (fan_in as f64).sqrt()),
+            (Parametrisation::MeanField, true) => (1.0, 1.0 / self.width as f64),
+            (Parametrisation::Standard, _) => (1.0 / (fan_in as f64).sqrt(), 1.0),
+        }
+    }
+}
+
+/// E independent networks of one [`NetConfig`], weights stacked on a leading dimension.
+#[derive(Debug)]
+pub struct Ensemble {
+    config: NetConfig,
+    weights: Vec<Tensor>,
+    scales: Vec<f64>,
+    device: Device,
+}
+
+impl Ensemble {
+    /// One network per seed; member e is initialised from `seeds[e]` alone (on the CPU,
+    /// then moved), so it equals the network a single run with that seed would build.
+    pub fn new(config: NetConfig, seeds: &[u64], device: Device) -> Result<Self> {
+        config.validate()?;
+        if seeds.is_empty() {
+            return Err(ModelError::invalid("ensemble", "needs at least one member"));
+        }
+        let shapes = config.weight_shapes();
+        let mut per_weight: Vec<Vec<Tensor>> = shapes
+            .iter()
+            .map(|_| Vec::with_capacity(seeds.len()))
+            .collect();
+        for &seed in seeds {
+            tch::manual_seed(seed as i64);
+            for (i, w) in shapes.iter().enumerate() {
+                let (std, _) = config.init_and_scale(i, w.fan_in);
+                per_weight[i]
+                    .push(Tensor::randn(w.shape.as_slice(), (Kind::Float, Device::Cpu)) * std);
+            }
+        }
+        let weights = per_weight
+            .into_iter()
+            .map(|members| {
+                Tensor::stack(&members, 0)
+                    .to_device(device)
+                    .set_requires_grad(true)
+            })
+            .collect();
+        let scales = shapes
+            .iter()
+            .enumerate()
+            .map(|(i, w)| config.init_and_scale(i, w.fan_in).1)
+            .collect();
+        Ok(Ensemble {
+            config,
+            weights,
+            scales,
+            device,
+        })
+    }
+
+    pub fn config(&self) -> &NetConfig {
+        &self.config
+    }
+
+    pub fn device(&self) -> Device {
+        self.device
+    }
+
+    /// Number of networks E.
+    pub fn members(&self) -> usize {
+        self.weights[0].size()[0] as usize
+    }
+
+    /// The trainable tensors, each `[E, …]`: hidden layers 1..=L, then the readout.
+    pub fn weights(&self) -> &[Tensor] {
+        &self.weights
+    }
+
+    /// Logits `[E, B, nc]` of inputs `[E, B, d, v]` (each member its own batch) or
+    /// `[B, d, v]` (the same batch for every member).
+    pub fn forward(&self, x: &Tensor) -> Tensor {
+        self.forward_with_hidden(x).0
+    }
+
+    /// Logits and the hidden representations f_1..f_L, each `[E, B, positions_k, H]`
+    /// (post-ReLU).
+    pub fn forward_with_hidden(&self, x: &Tensor) -> (Tensor, Vec<Tensor>) {
+        let e = self.members() as i64;
+        let x = match x.dim() {
+            3 => {
+                let size = x.size();
+                x.unsqueeze(0).expand([e, size[0], size[1], size[2]], false)
+            }
+            _ => x.shallow_clone(),
+        };
+        let size = x.size();
+        let b = size[1];
+        let (k, h) = (self.config.filter(), self.config.width as i64);
+        let mut activation = x;
+        let mut hidden = Vec::with_capacity(self.config.levels as usize);
+        for layer in 0..self.config.levels as usize {
+            let weight = &self.weights[layer];
+            let channels = *activation.size().last().expect("rank 4");
+            let pre = match self.config.architecture {
+                Architecture::Lcn => {
+                    let n = self.config.positions(layer as u32 + 1);
+                    activation
+                        .reshape([e, b, n, k * channels])
+                        .permute([0, 2, 1, 3])
+                        .reshape([e * n, b, k * channels])
+                        .bmm(&weight.reshape([e * n, k * channels, h]))
+                        .reshape([e, n, b, h])
+                        .permute([0, 2, 1, 3])
+                }
+                Architecture::Cnn => {
+                    let n = self.config.positions(layer as u32 + 1);
+                    activation
+                        .reshape([e, b * n, k * channels])
+                        .bmm(weight)
+                        .reshape([e, b, n, h])
+                }
+                Architecture::Fcn => {
+                    let fan_in = weight.size()[1];
+                    activation
+                        .reshape([e, b, fan_in])
+                        .bmm(weight)
+                        .reshape([e, b, 1, h])
+                }
+            };
+            activation = (pre * self.scales[layer]).relu();
+            hidden.push(activation.shallow_clone());
+        }
+        let readout = self.weights.last().expect("readout");
+        let pooled = activation.mean_dim([2i64].as_slice(), false, Kind::Float);
+        let logits = pooled.bmm(readout) * *self.scales.last().expect("readout");
+        (logits, hidden)
+    }
+}

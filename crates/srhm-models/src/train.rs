@@ -1,0 +1,366 @@
+use std::time::Instant;
+
+use rand::SeedableRng;
+use rand::seq::SliceRandom;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::{Deserialize, Serialize};
+use srhm_grammar::seeding::stream_seed;
+use tch::{Device, Kind, Tensor};
+
+use crate::data::LabelledSet;
+use crate::error::{ModelError, Result};
+use crate::net::{Ensemble, NetConfig};
+
+/// How to train (SPEC §4 defaults: SGD momentum 0.9, batch 4, stop at loss 1e-3).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TrainConfig {
+    /// Learning rate before the parametrisation's scaling (× H in mean field).
+    pub lr: f64,
+    pub momentum: f64,
+    pub batch: usize,
+    /// A member stops once the mean minibatch loss over its last epoch is at most this.
+    pub loss_threshold: f64,
+    /// A member still above the threshold after this many steps stops, flagged.
+    pub max_steps: u64,
+    /// Measure the test error every this many steps (None: only at the end).
+    pub eval_every: Option<u64>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        TrainConfig {
+            lr: 0.01,
+            momentum: 0.9,
+            batch: 4,
+            loss_threshold: 1e-3,
+            max_steps: 1_000_000,
+            eval_every: None,
+        }
+    }
+}
+
+impl TrainConfig {
+    pub fn validate(&self) -> Result<()> {
+        let positive = |name, x: f64| {
+            if x.is_finite() && x > 0.0 {
+                Ok(())
+            } else {
+                Err(ModelError::invalid(
+                    name,
+                    format!("must be a positive number, got {x}"),
+                ))
+            }
+        };
+        positive("lr", self.lr)?;
+        positive("loss_threshold", self.loss_threshold)?;
+        if !(0.0..1.0).contains(&self.momentum) {
+            return Err(ModelError::invalid(
+                "momentum",
+                format!("must be in [0, 1), got {}", self.momentum),
+            ));
+        }
+        if self.batch == 0 {
+            return Err(ModelError::invalid("batch", "must be at least 1"));
+        }
+        if self.max_steps == 0 {
+            return Err(ModelError::invalid("max_steps", "must be at least 1"));
+        }
+        if self.eval_every == Some(0) {
+            return Err(ModelError::invalid("eval_every", "must be at least 1"));
+        }
+        Ok(())
+    }
+}
+
+/// One network of an ensemble: its seed (initialisation and minibatch order), the
+/// training set it uses (an index into the sets given to [`train_ensemble`]) and how
+/// many of that set's first rows it trains on (training sets are nested prefixes).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberSpec {
+    pub seed: u64,
+    pub set: usize,
+    pub train_size: usize,
+}
+
+/// What one network's training did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MemberResult {
+    pub seed: u64,
+    pub train_size: usize,
+    pub steps: u64,
+    pub epochs: u64,
+    /// Mean minibatch loss over the last complete epoch (over the steps so far if none).
+    pub train_loss: f64,
+    pub test_error: Option<f64>,
+    pub hit_step_cap: bool,
+    /// (step, test error) every `eval_every` steps.
+    pub history: Vec<(u64, f64)>,
+    /// Wall time until this member stopped.
+    pub wall_s: f64,
+}
+
+/// Progress of a training, reported every few steps.
+#[derive(Debug, Clone, Copy)]
+pub struct Progress {
+    pub step: u64,
+    pub active: usize,
+    pub mean_loss: f64,
+}
+
+struct MemberState {
+    offset: i64,
+    rng: Xoshiro256PlusPlus,
+    order: Vec<i64>,
+    cursor: usize,
+    epoch_loss: f64,
+    epoch_batches: u64,
+    result: MemberResult,
+    active: bool,
+}
+
+impl MemberState {
+    /// The next `batch` global row indices; reshuffles when the epoch's order runs out.
+    /// Returns whether an epoch ended inside this batch.
+    fn next_batch(&mut self, batch: usize, out: &mut Vec<i64>) -> bool {
+        let mut ended = false;
+        for _ in 0..batch {
+            if self.cursor == self.order.len() {
+                self.order.shuffle(&mut self.rng);
+                self.cursor = 0;
+                ended = true;
+            }
+            out.push(self.offset + self.order[self.cursor]);
+            self.cursor += 1;
+        }
+        ended || self.cursor == self.order.len()
+    }
+}
+
+/// Trains one network per member as a single batched model. Each member draws its own
+/// minibatches from its own training set and stops on its own: once the mean loss of
+/// an epoch is at most the threshold (or at the step cap) its weights and momentum are
+/// frozen while the others go on. Returns the trained ensemble and one result per member.
+pub fn train_ensemble(
+    net: NetConfig,
+    config: &TrainConfig,
+    members: &[MemberSpec],
+    sets: &[LabelledSet],
+    test: Option<&LabelledSet>,
+    device: Device,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<(Ensemble, Vec<MemberResult>)> {
+    config.validate()?;
+    for (i, m) in members.iter().enumerate() {
+        let set = sets.get(m.set).ok_or_else(|| {
+            ModelError::invalid(
+                "set",
+                format!("member {i} uses set {} of {}", m.set, sets.len()),
+            )
+        })?;
+        if m.train_size == 0 || m.train_size > set.len() {
+            return Err(ModelError::invalid(
+                "train_size",
+                format!(
+                    "member {i} asks for {} rows of a set of {}",
+                    m.train_size,
+                    set.len()
+                ),
+            ));
+        }
+    }
+    let started = Instant::now();
+    let seeds: Vec<u64> = members.iter().map(|m| m.seed).collect();
+    let ensemble = Ensemble::new(net, &seeds, device)?;
+    let (x_all, y_all) = if sets.len() == 1 {
+        (sets[0].x.shallow_clone(), sets[0].y.shallow_clone())
+    } else {
+        (
+            Tensor::cat(&sets.iter().map(|s| &s.x).collect::<Vec<_>>(), 0),
+            Tensor::cat(&sets.iter().map(|s| &s.y).collect::<Vec<_>>(), 0),
+        )
+    };
+    let mut offsets = vec![0i64; sets.len()];
+    for i in 1..sets.len() {
+        offsets[i] = offsets[i - 1] + sets[i - 1].len() as i64;
+    }
+    let mut states: Vec<MemberState> = members
+        .iter()
+        .map(|&spec| {
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(stream_seed(spec.seed, 0x5348_5546, 0));
+            let mut order: Vec<i64> = (0..spec.train_size as i64).collect();
+            order.shuffle(&mut rng);
+            MemberState {
+                offset: offsets[spec.set],
+                rng,
+                order,
+                cursor: 0,
+                epoch_loss: 0.0,
+                epoch_batches: 0,
+                result: MemberResult {
+                    seed: spec.seed,
+                    train_size: spec.train_size,
+                    steps: 0,
+                    epochs: 0,
+                    train_loss: f64::NAN,
+                    test_error: None,
+                    hit_step_cap: false,
+                    history: Vec::new(),
+                    wall_s: 0.0,
+                },
+                active: true,
+            }
+        })
+        .collect();
+
+    let e = members.len() as i64;
+    let b = config.batch as i64;
+    let lr = config.lr * net.learning_rate_scale();
+    let weights = ensemble.weights();
+    let buffers: Vec<Tensor> = weights.iter().map(|w| w.zeros_like()).collect();
+    let mask = Tensor::ones([e], (Kind::Float, device));
+    let sample_shape: Vec<i64> = x_all.size()[1..].to_vec();
+    let mut indices = Vec::with_capacity((e * b) as usize);
+    let mut step = 0u64;
+    while states.iter().any(|s| s.active) {
+        step += 1;
+        let active_before: Vec<bool> = states.iter().map(|s| s.active).collect();
+        indices.clear();
+        let mut epoch_ended = vec![false; states.len()];
+        for (state, ended) in states.iter_mut().zip(&mut epoch_ended) {
+            *ended = state.next_batch(config.batch, &mut indices);
+        }
+        let index = Tensor::from_slice(&indices).to_device(device);
+        let mut batch_shape = vec![e, b];
+        batch_shape.extend_from_slice(&sample_shape);
+        let x = x_all
+            .index_select(0, &index)
+            .reshape(batch_shape.as_slice());
+        let y = y_all.index_select(0, &index).reshape([e, b]);
+        let logits = ensemble.forward(&x);
+        let losses = per_member_cross_entropy(&logits, &y);
+        for w in weights {
+            let mut grad = w.grad();
+            if grad.defined() {
+                let _ = grad.zero_();
+            }
+        }
+        (&losses * &mask).sum(Kind::Float).backward();
+        tch::no_grad(|| {
+            for (w, buffer) in weights.iter().zip(&buffers) {
+                let mut buffer = buffer.shallow_clone();
+                let _ = buffer.g_mul_scalar_(config.momentum).g_add_(&w.grad());
+                let mut w = w.shallow_clone();
+                let _ = w.g_add_(&(&buffer * -lr));
+            }
+        });
+        let losses: Vec<f64> =
+            Vec::<f64>::try_from(losses.detach().to_kind(Kind::Double).to_device(Device::Cpu))
+                .map_err(ModelError::from)?;
+        let mut newly_frozen = Vec::new();
+        for (i, state) in states.iter_mut().enumerate() {
+            if !state.active {
+                continue;
+            }
+            let r = &mut state.result;
+            r.steps += 1;
+            state.epoch_loss += losses[i];
+            state.epoch_batches += 1;
+            if epoch_ended[i] {
+                r.epochs += 1;
+                r.train_loss = state.epoch_loss / state.epoch_batches as f64;
+                state.epoch_loss = 0.0;
+                state.epoch_batches = 0;
+            }
+            let converged = epoch_ended[i] && r.train_loss <= config.loss_threshold;
+            let capped = !converged && r.steps >= config.max_steps;
+            if converged || capped {
+                if r.epochs == 0 {
+                    r.train_loss = state.epoch_loss / state.epoch_batches as f64;
+                }
+                r.hit_step_cap = capped;
+                r.wall_s = started.elapsed().as_secs_f64();
+                state.active = false;
+                newly_frozen.push(i as i64);
+            }
+        }
+        if !newly_frozen.is_empty() {
+            tch::no_grad(|| {
+                for &i in &newly_frozen {
+                    let _ = mask.get(i).fill_(0.0);
+                    for buffer in &buffers {
+                        let _ = buffer.get(i).zero_();
+                    }
+                }
+            });
+        }
+        if let (Some(every), Some(test)) = (config.eval_every, test)
+            && step % every == 0
+        {
+            let errors = test_errors(&ensemble, test)?;
+            for ((state, error), was_active) in states.iter_mut().zip(errors).zip(&active_before) {
+                if *was_active {
+                    state.result.history.push((step, error));
+                }
+            }
+        }
+        if step % 50 == 0 || states.iter().all(|s| !s.active) {
+            let active: Vec<f64> = states
+                .iter()
+                .zip(&losses)
+                .filter(|(s, _)| s.active)
+                .map(|(_, &l)| l)
+                .collect();
+            progress(Progress {
+                step,
+                active: active.len(),
+                mean_loss: active.iter().sum::<f64>() / active.len().max(1) as f64,
+            });
+        }
+    }
+    if let Some(test) = test {
+        let errors = test_errors(&ensemble, test)?;
+        for (state, error) in states.iter_mut().zip(errors) {
+            state.result.test_error = Some(error);
+        }
+    }
+    Ok((ensemble, states.into_iter().map(|s| s.result).collect()))
+}
+
+/// Mean cross-entropy of each member over its batch: `[E, B, nc]`, `[E, B]` → `[E]`.
+fn per_member_cross_entropy(logits: &Tensor, labels: &Tensor) -> Tensor {
+    let log_p = logits.log_softmax(-1, Kind::Float);
+    -log_p
+        .gather(2, &labels.unsqueeze(-1), false)
+        .squeeze_dim(-1)
+        .mean_dim([1i64].as_slice(), false, Kind::Float)
+}
+
+/// Fraction of misclassified test points, per member.
+pub fn test_errors(ensemble: &Ensemble, test: &LabelledSet) -> Result<Vec<f64>> {
+    let n = test.len() as i64;
+    let chunk = 4096i64;
+    let mut wrong = Tensor::zeros(
+        [ensemble.members() as i64],
+        (Kind::Float, ensemble.device()),
+    );
+    tch::no_grad(|| {
+        let mut start = 0;
+        while start < n {
+            let len = chunk.min(n - start);
+            let x = test.x.narrow(0, start, len);
+            let y = test.y.narrow(0, start, len);
+            let predicted = ensemble.forward(&x).argmax(-1, false);
+            wrong += predicted
+                .ne_tensor(&y.unsqueeze(0))
+                .to_kind(Kind::Float)
+                .sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
+            start += len;
+        }
+    });
+    let wrong: Vec<f64> = Vec::<f64>::try_from(
+        (wrong / n.max(1) as f64)
+            .to_kind(Kind::Double)
+            .to_device(Device::Cpu),
+    )?;
+    Ok(wrong)
+}

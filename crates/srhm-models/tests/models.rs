@@ -1,0 +1,317 @@
+//! Models and trainer on the CPU, at small sizes.
+
+use srhm_grammar::{Params, Rules, Sampler, SamplingMode, Sparsity};
+use srhm_models::tch::{Device, Kind, Tensor};
+use srhm_models::{
+    Architecture, Ensemble, LabelledSet, MemberSpec, NetConfig, Parametrisation, TrainConfig,
+    train_ensemble,
+};
+
+const ARCHITECTURES: [Architecture; 3] = [Architecture::Lcn, Architecture::Cnn, Architecture::Fcn];
+
+fn config(architecture: Architecture, levels: u32, width: u32) -> NetConfig {
+    NetConfig {
+        architecture,
+        levels,
+        patch: 2,
+        s0: 1,
+        vocab: 3,
+        classes: 2,
+        width,
+        parametrisation: Parametrisation::MeanField,
+    }
+}
+
+fn numel(t: &Tensor) -> i64 {
+    t.size().iter().product()
+}
+
+#[test]
+fn output_and_hidden_shapes_for_every_model_and_level_count() {
+    for architecture in ARCHITECTURES {
+        for levels in 1..=3 {
+            let net = config(architecture, levels, 5);
+            let d = net.input_len();
+            let ensemble = Ensemble::new(net, &[1, 2], Device::Cpu).unwrap();
+            let x = Tensor::rand([2, 3, d, 3], (Kind::Float, Device::Cpu));
+            let (logits, hidden) = ensemble.forward_with_hidden(&x);
+            assert_eq!(logits.size(), [2, 3, 2], "{architecture:?} L={levels}");
+            assert_eq!(hidden.len(), levels as usize);
+            for (k, f) in hidden.iter().enumerate() {
+                assert_eq!(
+                    f.size(),
+                    [2, 3, net.positions(k as u32 + 1), 5],
+                    "{architecture:?} L={levels} k={k}"
+                );
+            }
+            // A shared batch [B, d, v] is broadcast to every member.
+            assert_eq!(ensemble.forward(&x.get(0)).size(), [2, 3, 2]);
+        }
+    }
+}
+
+#[test]
+fn parameter_counts_equal_their_closed_forms() {
+    for levels in 1..=3u32 {
+        for width in [1u32, 7, 64] {
+            let (v, nc, k, h) = (3i64, 2i64, 4i64, width as i64);
+            // LCN: layer l has k^(L−l) positions, each a (k·C_in) × H matrix.
+            let lcn: i64 = (1..=levels as i64)
+                .map(|l| k.pow(levels - l as u32) * k * if l == 1 { v } else { h } * h)
+                .sum::<i64>()
+                + h * nc;
+            // CNN: one (k·C_in) × H filter bank per layer.
+            let cnn: i64 = k * v * h + (levels as i64 - 1) * k * h * h + h * nc;
+            for (architecture, expected) in [(Architecture::Lcn, lcn), (Architecture::Cnn, cnn)] {
+                let net = config(architecture, levels, width);
+                assert_eq!(
+                    net.parameter_count() as i64,
+                    expected,
+                    "{architecture:?} L={levels} H={width}"
+                );
+                let ensemble = Ensemble::new(net, &[0, 1, 2], Device::Cpu).unwrap();
+                let total: i64 = ensemble.weights().iter().map(numel).sum();
+                assert_eq!(total, 3 * expected);
+            }
+        }
+    }
+}
+
+#[test]
+fn cnn_filters_are_shared_and_their_gradient_gathers_every_patch() {
+    // A CNN equals the LCN whose per-position filters are copies of the CNN's filter,
+    // and the CNN filter's gradient is the sum of those copies' gradients.
+    let cnn = Ensemble::new(config(Architecture::Cnn, 2, 6), &[3], Device::Cpu).unwrap();
+    let lcn = Ensemble::new(config(Architecture::Lcn, 2, 6), &[4], Device::Cpu).unwrap();
+    srhm_models::tch::no_grad(|| {
+        for (c, l) in cnn.weights().iter().zip(lcn.weights()) {
+            let mut l = l.shallow_clone();
+            let source = if l.dim() == 4 {
+                c.unsqueeze(1).expand_as(&l)
+            } else {
+                c.shallow_clone()
+            };
+            l.copy_(&source);
+        }
+    });
+    let x = Tensor::rand([1, 5, 16, 3], (Kind::Float, Device::Cpu));
+    let (out_c, out_l) = (cnn.forward(&x), lcn.forward(&x));
+    assert!(out_c.allclose(&out_l, 1e-5, 1e-6, false));
+    out_c.sum(Kind::Float).backward();
+    out_l.sum(Kind::Float).backward();
+    for (c, l) in cnn.weights().iter().zip(lcn.weights()) {
+        let gathered = if l.dim() == 4 {
+            l.grad()
+                .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
+        } else {
+            l.grad()
+        };
+        assert!(
+            c.grad().allclose(&gathered, 1e-4, 1e-6, false),
+            "layer of shape {:?}",
+            c.size()
+        );
+        assert!(c.grad().abs().sum(Kind::Float).double_value(&[]) > 0.0);
+    }
+}
+
+/// Data of the learning test's model (L=2, s=2, s0=1, v=m=nc=4).
+fn learning_data(train: usize, test: usize) -> (Params, LabelledSet, LabelledSet) {
+    let params = Params {
+        levels: 2,
+        patch: 2,
+        vocab: 4,
+        synonyms: 4,
+        classes: 4,
+        sparsity: Sparsity::A { s0: 1 },
+    };
+    let rules = Rules::sample(&params, 0).unwrap();
+    let data = Sampler::new(&rules, 0, SamplingMode::Auto)
+        .unwrap()
+        .sample(train, test)
+        .unwrap();
+    let set = |s: &srhm_grammar::Split| {
+        LabelledSet::from_tokens(s.tokens.view(), &s.labels, 4, Device::Cpu).unwrap()
+    };
+    (params, set(&data.train), set(&data.test))
+}
+
+#[test]
+fn an_ensemble_trains_exactly_like_separate_runs() {
+    let (params, train, test) = learning_data(300, 200);
+    let net = NetConfig::for_data(Architecture::Lcn, &params, 16);
+    let config = TrainConfig {
+        lr: 0.05,
+        loss_threshold: 0.05,
+        max_steps: 3_000,
+        ..TrainConfig::default()
+    };
+    let members = [
+        MemberSpec {
+            seed: 1,
+            set: 0,
+            train_size: 300,
+        },
+        MemberSpec {
+            seed: 2,
+            set: 0,
+            train_size: 120,
+        },
+        MemberSpec {
+            seed: 3,
+            set: 0,
+            train_size: 40,
+        },
+    ];
+    let sets = [train];
+    let (together, results) = train_ensemble(
+        net,
+        &config,
+        &members,
+        &sets,
+        Some(&test),
+        Device::Cpu,
+        &mut |_| {},
+    )
+    .unwrap();
+    for (i, member) in members.iter().enumerate() {
+        let (alone, result) = train_ensemble(
+            net,
+            &config,
+            &[*member],
+            &sets,
+            Some(&test),
+            Device::Cpu,
+            &mut |_| {},
+        )
+        .unwrap();
+        let (r, a) = (&results[i], &result[0]);
+        assert_eq!(
+            (r.steps, r.epochs, r.hit_step_cap),
+            (a.steps, a.epochs, a.hit_step_cap),
+            "member {i}"
+        );
+        assert!(
+            (r.train_loss - a.train_loss).abs() < 1e-4 * (1.0 + a.train_loss),
+            "member {i}: {r:?} vs {a:?}"
+        );
+        assert_eq!(r.test_error, a.test_error, "member {i}");
+        for (w, v) in together.weights().iter().zip(alone.weights()) {
+            assert!(
+                w.get(i as i64).allclose(&v.get(0), 1e-4, 1e-5, false),
+                "member {i} weights differ"
+            );
+        }
+    }
+    // Members stopped on their own: different step counts.
+    assert!(results[0].steps != results[2].steps);
+}
+
+#[test]
+fn lcn_learns_with_enough_data_and_not_with_too_little() {
+    let (params, train, test) = learning_data(2000, 2000);
+    let net = NetConfig::for_data(Architecture::Lcn, &params, 64);
+    let config = TrainConfig {
+        lr: 0.01,
+        max_steps: 40_000,
+        ..TrainConfig::default()
+    };
+    let members = [
+        MemberSpec {
+            seed: 0,
+            set: 0,
+            train_size: 2000,
+        },
+        MemberSpec {
+            seed: 0,
+            set: 0,
+            train_size: 100,
+        },
+    ];
+    let (_, results) = train_ensemble(
+        net,
+        &config,
+        &members,
+        &[train],
+        Some(&test),
+        Device::Cpu,
+        &mut |_| {},
+    )
+    .unwrap();
+    let (large, small) = (&results[0], &results[1]);
+    assert!(!large.hit_step_cap && !small.hit_step_cap, "{results:?}");
+    assert!(large.test_error.unwrap() < 0.10, "P=2000: {large:?}");
+    assert!(small.test_error.unwrap() > 0.30, "P=100: {small:?}");
+}
+
+#[test]
+fn bad_configurations_are_refused_by_name() {
+    let zero_width = config(Architecture::Lcn, 2, 0);
+    assert_eq!(
+        Ensemble::new(zero_width, &[0], Device::Cpu)
+            .unwrap_err()
+            .param(),
+        Some("width")
+    );
+    assert_eq!(
+        Ensemble::new(config(Architecture::Cnn, 2, 4), &[], Device::Cpu)
+            .unwrap_err()
+            .param(),
+        Some("ensemble")
+    );
+    let (params, train, _) = learning_data(20, 0);
+    let net = NetConfig::for_data(Architecture::Cnn, &params, 4);
+    let sets = [train];
+    let run = |config: TrainConfig, member: MemberSpec| {
+        train_ensemble(
+            net,
+            &config,
+            &[member],
+            &sets,
+            None,
+            Device::Cpu,
+            &mut |_| {},
+        )
+        .unwrap_err()
+        .param()
+    };
+    let ok = MemberSpec {
+        seed: 0,
+        set: 0,
+        train_size: 20,
+    };
+    assert_eq!(
+        run(
+            TrainConfig {
+                batch: 0,
+                ..TrainConfig::default()
+            },
+            ok
+        ),
+        Some("batch")
+    );
+    assert_eq!(
+        run(
+            TrainConfig {
+                lr: -1.0,
+                ..TrainConfig::default()
+            },
+            ok
+        ),
+        Some("lr")
+    );
+    assert_eq!(
+        run(
+            TrainConfig::default(),
+            MemberSpec {
+                train_size: 21,
+                ..ok
+            }
+        ),
+        Some("train_size")
+    );
+    assert_eq!(
+        run(TrainConfig::default(), MemberSpec { set: 1, ..ok }),
+        Some("set")
+    );
+}
