@@ -2,6 +2,7 @@
 //!
 //! - `cargo xtask setup`: the project-local Python environment (`.venv`), idempotent.
 //! - `cargo xtask test`: setup, then every test of the workspace (nextest + doc tests).
+//! - `cargo xtask srhm ARGS…`: setup, then the release `srhm` binary with ARGS.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -26,6 +27,11 @@ enum Task {
         #[arg(trailing_var_arg = true)]
         nextest_args: Vec<String>,
     },
+    /// Run setup, build `srhm` in release mode and run it with these arguments.
+    Srhm {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
 }
 
 fn main() -> Result<()> {
@@ -34,6 +40,13 @@ fn main() -> Result<()> {
     match cli.command {
         Task::Setup => setup(&root).map(|_| ()),
         Task::Test { nextest_args } => test(&root, &nextest_args),
+        Task::Srhm { args } => {
+            setup(&root)?;
+            run(Command::new(cargo())
+                .current_dir(&root)
+                .args(["run", "--release", "--quiet", "--bin", "srhm", "--"])
+                .args(&args))
+        }
     }
 }
 
@@ -132,7 +145,7 @@ fn link_libtorch(venv: &Path, python: &Path) -> Result<()> {
 
 fn test(root: &Path, nextest_args: &[String]) -> Result<()> {
     let python = setup(root)?;
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let cargo = cargo();
     let has_nextest = Command::new(&cargo)
         .args(["nextest", "--version"])
         .output()
@@ -151,6 +164,10 @@ fn test(root: &Path, nextest_args: &[String]) -> Result<()> {
         .env("SRHM_PYTHON", &python)
         .args(["test", "--workspace", "--doc"]))?;
     Ok(())
+}
+
+fn cargo() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
 }
 
 fn run(command: &mut Command) -> Result<()> {
