@@ -162,7 +162,9 @@ fn test(root: &Path, nextest_args: &[String]) -> Result<()> {
     // Doc tests of the crates that have examples. `cargo test --doc --workspace` would
     // rebuild libtorch's shim with another feature set (≈ 2 min) for crates without any.
     let mut doc = Command::new(&cargo);
-    doc.current_dir(root).env("SRHM_PYTHON", &python).args(["test", "--doc"]);
+    doc.current_dir(root)
+        .env("SRHM_PYTHON", &python)
+        .args(["test", "--doc"]);
     for package in DOC_TESTED {
         doc.args(["-p", package]);
     }

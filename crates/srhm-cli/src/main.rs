@@ -36,37 +36,24 @@ enum Command {
 }
 
 /// Errors a user can fix by changing the command line; they exit with code 2.
+/// Library errors that name a parameter are shown with the flag that sets it.
 #[derive(Debug, thiserror::Error)]
 pub enum UsageError {
-    #[error("{}", describe_grammar(.0))]
+    #[error("{}", with_flag(.0, .0.param()))]
     Grammar(#[from] GrammarError),
-    #[error("{}", describe_transform(.0))]
+    #[error("{}", with_flag(.0, .0.param()))]
     Transform(#[from] TransformError),
     #[error("{0}")]
     File(StoreError),
-    #[error("{}", describe_model(.0))]
+    #[error("{}", with_flag(.0, .0.param()))]
     Model(#[from] ModelError),
     /// Flags that do not go together, or a value out of range, described in full.
     #[error("{0}")]
     Conflict(String),
 }
 
-fn describe_model(error: &ModelError) -> String {
-    match error.param() {
-        Some(param) => format!("{error} (flag {})", args::flag_of(param)),
-        None => error.to_string(),
-    }
-}
-
-fn describe_transform(error: &TransformError) -> String {
-    match error.param() {
-        Some(param) => format!("{error} (flag {})", args::flag_of(param)),
-        None => error.to_string(),
-    }
-}
-
-fn describe_grammar(error: &GrammarError) -> String {
-    match error.param() {
+fn with_flag(error: &dyn std::fmt::Display, param: Option<&str>) -> String {
+    match param {
         Some(param) => format!("{error} (flag {})", args::flag_of(param)),
         None => error.to_string(),
     }
