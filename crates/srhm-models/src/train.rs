@@ -335,13 +335,13 @@ fn per_member_cross_entropy(logits: &Tensor, labels: &Tensor) -> Tensor {
         .mean_dim([1i64].as_slice(), false, Kind::Float)
 }
 
-/// Fraction of misclassified test points, per member.
+/// Fraction of misclassified test points, per member (counted exactly, then divided).
 pub fn test_errors(ensemble: &Ensemble, test: &LabelledSet) -> Result<Vec<f64>> {
     let n = test.len() as i64;
     let chunk = 4096i64;
     let mut wrong = Tensor::zeros(
         [ensemble.members() as i64],
-        (Kind::Float, ensemble.device()),
+        (Kind::Int64, ensemble.device()),
     );
     tch::no_grad(|| {
         let mut start = 0;
@@ -350,17 +350,17 @@ pub fn test_errors(ensemble: &Ensemble, test: &LabelledSet) -> Result<Vec<f64>> 
             let x = test.x.narrow(0, start, len);
             let y = test.y.narrow(0, start, len);
             let predicted = ensemble.forward(&x).argmax(-1, false);
-            wrong += predicted
-                .ne_tensor(&y.unsqueeze(0))
-                .to_kind(Kind::Float)
-                .sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
+            wrong += predicted.ne_tensor(&y.unsqueeze(0)).sum_dim_intlist(
+                [1i64].as_slice(),
+                false,
+                Kind::Int64,
+            );
             start += len;
         }
     });
-    let wrong: Vec<f64> = Vec::<f64>::try_from(
-        (wrong / n.max(1) as f64)
-            .to_kind(Kind::Double)
-            .to_device(Device::Cpu),
-    )?;
-    Ok(wrong)
+    let wrong = Vec::<i64>::try_from(wrong.to_device(Device::Cpu))?;
+    Ok(wrong
+        .into_iter()
+        .map(|w| w as f64 / n.max(1) as f64)
+        .collect())
 }
