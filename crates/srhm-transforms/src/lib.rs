@@ -146,8 +146,14 @@ impl Operator {
 
     /// The transformed copy of `datum`, drawn with `rng`.
     pub fn apply(&self, rules: &Rules, datum: &Datum, rng: &mut impl Rng) -> Result<Datum> {
+        self.check(rules.params())?;
+        self.apply_checked(rules, datum, rng)
+    }
+
+    /// [`Operator::apply`] once [`Operator::check`] has passed for these rules: batches
+    /// check once, not per row (the check validates the parameters and counts arrangements).
+    fn apply_checked(&self, rules: &Rules, datum: &Datum, rng: &mut impl Rng) -> Result<Datum> {
         let params = rules.params();
-        self.check(params)?;
         let mut out = datum.clone();
         match *self {
             Operator::Synonym { level } => {
@@ -292,7 +298,8 @@ pub fn transform_rows(
         .try_for_each(|(row, ((mut target, source), &key))| {
             let datum = Datum::parse(rules, &source.to_vec())
                 .map_err(|source| TransformError::Row { row, source })?;
-            let moved = transform_datum(rules, &datum, operator, seed, key)?;
+            let moved =
+                operator.apply_checked(rules, &datum, &mut row_rng(seed, &operator, key))?;
             moved.write_tokens(rules, target.as_slice_mut().expect("standard layout"));
             Ok::<(), TransformError>(())
         })?;
