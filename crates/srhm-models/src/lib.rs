@@ -14,12 +14,14 @@ mod data;
 mod device;
 mod error;
 mod net;
+mod sgd;
 mod train;
 
 pub use data::{LabelledSet, encode_inputs};
 pub use device::{DeviceChoice, device_name, resolve_device};
 pub use error::{ModelError, Result};
 pub use net::{Architecture, Ensemble, NetConfig, Parametrisation};
+pub use sgd::Sgd;
 pub use train::{MemberResult, MemberSpec, Progress, TrainConfig, test_errors, train_ensemble};
 
 /// Re-exported so that callers need not depend on tch's version themselves.

@@ -243,6 +243,11 @@ impl Ensemble {
         &self.weights
     }
 
+    /// The forward multiplier of every weight (1/√fan-in, 1/H in mean field; 1 otherwise).
+    pub fn scales(&self) -> &[f64] {
+        &self.scales
+    }
+
     /// Logits `[E, B, nc]` of inputs `[E, B, d, v]` (each member its own batch) or
     /// `[B, d, v]` (the same batch for every member).
     pub fn forward(&self, x: &Tensor) -> Tensor {

@@ -10,6 +10,7 @@ use tch::{Device, Kind, Tensor};
 use crate::data::LabelledSet;
 use crate::error::{ModelError, Result};
 use crate::net::{Ensemble, NetConfig};
+use crate::sgd::Sgd;
 
 /// How to train (SPEC §4 defaults: SGD momentum 0.9, batch 4, stop at loss 1e-3).
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -215,9 +216,7 @@ pub fn train_ensemble(
     let e = members.len() as i64;
     let b = config.batch as i64;
     let lr = config.lr * net.learning_rate_scale();
-    let weights = ensemble.weights();
-    let buffers: Vec<Tensor> = weights.iter().map(|w| w.zeros_like()).collect();
-    let mask = Tensor::ones([e], (Kind::Float, device));
+    let mut sgd = Sgd::new(&ensemble, lr, config.momentum)?;
     let sample_shape: Vec<i64> = x_all.size()[1..].to_vec();
     let mut indices = Vec::with_capacity((e * b) as usize);
     let mut step = 0u64;
@@ -236,23 +235,7 @@ pub fn train_ensemble(
             .index_select(0, &index)
             .reshape(batch_shape.as_slice());
         let y = y_all.index_select(0, &index).reshape([e, b]);
-        let logits = ensemble.forward(&x);
-        let losses = per_member_cross_entropy(&logits, &y);
-        for w in weights {
-            let mut grad = w.grad();
-            if grad.defined() {
-                let _ = grad.zero_();
-            }
-        }
-        (&losses * &mask).sum(Kind::Float).backward();
-        tch::no_grad(|| {
-            for (w, buffer) in weights.iter().zip(&buffers) {
-                let mut buffer = buffer.shallow_clone();
-                let _ = buffer.g_mul_scalar_(config.momentum).g_add_(&w.grad());
-                let mut w = w.shallow_clone();
-                let _ = w.g_add_(&(&buffer * -lr));
-            }
-        });
+        let losses = sgd.step(&ensemble, &x, &y);
         let losses: Vec<f64> =
             Vec::<f64>::try_from(losses.detach().to_kind(Kind::Double).to_device(Device::Cpu))
                 .map_err(ModelError::from)?;
@@ -280,18 +263,11 @@ pub fn train_ensemble(
                 r.hit_step_cap = capped;
                 r.wall_s = started.elapsed().as_secs_f64();
                 state.active = false;
-                newly_frozen.push(i as i64);
+                newly_frozen.push(i);
             }
         }
-        if !newly_frozen.is_empty() {
-            tch::no_grad(|| {
-                for &i in &newly_frozen {
-                    let _ = mask.get(i).fill_(0.0);
-                    for buffer in &buffers {
-                        let _ = buffer.get(i).zero_();
-                    }
-                }
-            });
+        for &i in &newly_frozen {
+            sgd.freeze(i);
         }
         if let (Some(every), Some(test)) = (config.eval_every, test)
             && step % every == 0
@@ -324,15 +300,6 @@ pub fn train_ensemble(
         }
     }
     Ok((ensemble, states.into_iter().map(|s| s.result).collect()))
-}
-
-/// Mean cross-entropy of each member over its batch: `[E, B, nc]`, `[E, B]` → `[E]`.
-fn per_member_cross_entropy(logits: &Tensor, labels: &Tensor) -> Tensor {
-    let log_p = logits.log_softmax(-1, Kind::Float);
-    -log_p
-        .gather(2, &labels.unsqueeze(-1), false)
-        .squeeze_dim(-1)
-        .mean_dim([1i64].as_slice(), false, Kind::Float)
 }
 
 /// Fraction of misclassified test points, per member (counted exactly, then divided).

@@ -3,7 +3,7 @@
 use srhm_grammar::{Params, Rules, Sampler, SamplingMode, Sparsity};
 use srhm_models::tch::{Device, Kind, Tensor};
 use srhm_models::{
-    Architecture, Ensemble, LabelledSet, MemberSpec, NetConfig, Parametrisation, TrainConfig,
+    Architecture, Ensemble, LabelledSet, MemberSpec, NetConfig, Parametrisation, Sgd, TrainConfig,
     train_ensemble,
 };
 
@@ -112,6 +112,92 @@ fn cnn_filters_are_shared_and_their_gradient_gathers_every_patch() {
             c.size()
         );
         assert!(c.grad().abs().sum(Kind::Float).double_value(&[]) > 0.0);
+    }
+}
+
+/// The same update by autograd and PyTorch's momentum rule (buf = m·buf + g,
+/// w −= lr·buf), member by member, with member 1 frozen from the start.
+fn reference_steps(net: NetConfig, seeds: &[u64], batches: &[(Tensor, Tensor)]) -> Vec<Tensor> {
+    let (lr, momentum) = (0.3, 0.9);
+    let ensemble = Ensemble::new(net, seeds, Device::Cpu).unwrap();
+    let mut buffers: Vec<Tensor> = ensemble.weights().iter().map(Tensor::zeros_like).collect();
+    for (x, y) in batches {
+        let logits = ensemble.forward(x);
+        let nc = logits.size()[2];
+        let mut total = Tensor::zeros([], (Kind::Float, Device::Cpu));
+        for e in 0..seeds.len() as i64 {
+            if e != 1 {
+                total += logits
+                    .get(e)
+                    .view([-1, nc])
+                    .cross_entropy_for_logits(&y.get(e));
+            }
+        }
+        total.backward();
+        srhm_models::tch::no_grad(|| {
+            for (w, buffer) in ensemble.weights().iter().zip(&mut buffers) {
+                *buffer = &*buffer * momentum + w.grad();
+                let _ = w.shallow_clone().g_sub_(&(&*buffer * lr));
+                let _ = w.grad().zero_();
+            }
+        });
+    }
+    ensemble
+        .weights()
+        .iter()
+        .map(|w| w.detach().copy())
+        .collect()
+}
+
+#[test]
+fn the_hand_written_step_equals_autograd_with_pytorch_momentum() {
+    for architecture in ARCHITECTURES {
+        for levels in 1..=3 {
+            for parametrisation in [Parametrisation::MeanField, Parametrisation::Standard] {
+                let net = NetConfig {
+                    parametrisation,
+                    ..config(architecture, levels, 5)
+                };
+                let seeds = [7, 8, 9];
+                let batches: Vec<(Tensor, Tensor)> = (0..4)
+                    .map(|_| {
+                        (
+                            Tensor::rand([3, 4, net.input_len(), 3], (Kind::Float, Device::Cpu)),
+                            Tensor::randint(2, [3, 4], (Kind::Int64, Device::Cpu)),
+                        )
+                    })
+                    .collect();
+                let expected = reference_steps(net, &seeds, &batches);
+                let ensemble = Ensemble::new(net, &seeds, Device::Cpu).unwrap();
+                let initial: Vec<Tensor> = ensemble
+                    .weights()
+                    .iter()
+                    .map(|w| w.detach().copy())
+                    .collect();
+                let mut sgd = Sgd::new(&ensemble, 0.3, 0.9).unwrap();
+                sgd.freeze(1);
+                for (x, y) in &batches {
+                    let losses = sgd.step(&ensemble, x, y);
+                    assert_eq!(losses.size(), [3]);
+                }
+                let case = format!("{architecture:?} L={levels} {parametrisation:?}");
+                for ((w, want), before) in ensemble.weights().iter().zip(&expected).zip(&initial) {
+                    assert!(
+                        w.allclose(want, 1e-4, 1e-5, false),
+                        "{case}: weights of shape {:?}",
+                        w.size()
+                    );
+                    assert!(
+                        w.get(1).equal(&before.get(1)),
+                        "{case}: the frozen member moved"
+                    );
+                    assert!(
+                        !w.get(0).equal(&before.get(0)),
+                        "{case}: member 0 did not move"
+                    );
+                }
+            }
+        }
     }
 }
 
