@@ -1,6 +1,9 @@
 //! What the benches share: the two configurations of the generator bench, and the
 //! side-by-side timing of the authors' reference generator (never vendored: its
 //! checkout is given by `SRHM_REFERENCE_REPO`, its Python by `SRHM_REFERENCE_PYTHON`).
+//!
+//! Each bench uses a part of this module.
+#![allow(dead_code)]
 
 use std::process::Command;
 

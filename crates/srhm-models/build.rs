@@ -5,7 +5,5 @@
 fn main() {
     let lib = std::env::var("DEP_TCH_LIBTORCH_LIB")
         .expect("torch-sys tells its dependents where libtorch is (run `cargo xtask setup` first)");
-    for target in ["tests"] {
-        println!("cargo:rustc-link-arg-{target}=-Wl,-rpath,{lib}");
-    }
+    println!("cargo:rustc-link-arg-tests=-Wl,-rpath,{lib}");
 }

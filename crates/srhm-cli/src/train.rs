@@ -222,10 +222,12 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         })
         .transpose()?;
 
-    let bar = ProgressBar::new_spinner();
+    let bar = ProgressBar::new(members.len() as u64);
     bar.set_style(
-        ProgressStyle::with_template("{spinner} training {msg} [{elapsed_precise}]")
-            .expect("valid template"),
+        ProgressStyle::with_template(
+            "{spinner} {bar:24} {pos}/{len} networks done · {msg} [{elapsed_precise}]",
+        )
+        .expect("valid template"),
     );
     let started = Instant::now();
     let (_, results) = train_ensemble(
@@ -236,14 +238,11 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         test.as_ref(),
         device,
         &mut |p| {
-            let rate = p.step as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            let rate = p.member_steps as f64 / started.elapsed().as_secs_f64().max(1e-9);
+            bar.set_position(p.finished as u64);
             bar.set_message(format!(
-                "step {} · {} of {} networks still training · loss {:.2e} · {:.0} steps/s",
-                p.step,
-                p.active,
-                members.len(),
-                p.mean_loss,
-                rate
+                "{} training · loss {:.2e} · {:.0} network-steps/s",
+                p.active, p.mean_loss, rate
             ));
             bar.tick();
         },

@@ -22,7 +22,9 @@ pub use device::{DeviceChoice, device_name, resolve_device};
 pub use error::{ModelError, Result};
 pub use net::{Architecture, Ensemble, NetConfig, Parametrisation};
 pub use sgd::Sgd;
-pub use train::{MemberResult, MemberSpec, Progress, TrainConfig, test_errors, train_ensemble};
+pub use train::{
+    CPU_GROUP_BYTES, MemberResult, MemberSpec, Progress, TrainConfig, test_errors, train_ensemble,
+};
 
 /// Re-exported so that callers need not depend on tch's version themselves.
 pub use tch;

@@ -243,6 +243,22 @@ impl Ensemble {
         &self.weights
     }
 
+    /// Members `start..start + len` as an ensemble of their own that shares storage with
+    /// this one: training it trains them here.
+    pub(crate) fn member_range(&self, start: usize, len: usize) -> Ensemble {
+        let weights = self
+            .weights
+            .iter()
+            .map(|w| w.detach().narrow(0, start as i64, len as i64))
+            .collect();
+        Ensemble {
+            config: self.config,
+            weights,
+            scales: self.scales.clone(),
+            device: self.device,
+        }
+    }
+
     /// The forward multiplier of every weight (1/√fan-in, 1/H in mean field; 1 otherwise).
     pub fn scales(&self) -> &[f64] {
         &self.scales

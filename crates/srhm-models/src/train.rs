@@ -25,6 +25,11 @@ pub struct TrainConfig {
     pub max_steps: u64,
     /// Measure the test error every this many steps (None: only at the end).
     pub eval_every: Option<u64>,
+    /// Weights + momentum of the members trained together, in bytes; `None`:
+    /// [`CPU_GROUP_BYTES`] on the CPU, every member at once on a GPU. Results do not
+    /// depend on it, only speed does.
+    #[serde(default)]
+    pub group_bytes: Option<u64>,
 }
 
 impl Default for TrainConfig {
@@ -36,6 +41,7 @@ impl Default for TrainConfig {
             loss_threshold: 1e-3,
             max_steps: 1_000_000,
             eval_every: None,
+            group_bytes: None,
         }
     }
 }
@@ -96,15 +102,22 @@ pub struct MemberResult {
     pub hit_step_cap: bool,
     /// (step, test error) every `eval_every` steps.
     pub history: Vec<(u64, f64)>,
-    /// Wall time until this member stopped.
+    /// Wall time from the start of this member's group (see [`CPU_GROUP_BYTES`]) until
+    /// it stopped.
     pub wall_s: f64,
 }
 
 /// Progress of a training, reported every few steps.
 #[derive(Debug, Clone, Copy)]
 pub struct Progress {
-    pub step: u64,
+    /// Steps done so far, summed over members.
+    pub member_steps: u64,
+    /// Members of the group in training now still above the threshold.
     pub active: usize,
+    /// Members that have stopped, of `members`.
+    pub finished: usize,
+    pub members: usize,
+    /// Mean batch loss of the active members at the last step.
     pub mean_loss: f64,
 }
 
@@ -120,6 +133,31 @@ struct MemberState {
 }
 
 impl MemberState {
+    /// Books one step's loss; returns whether the member stops here (converged at
+    /// the end of an epoch, or at the step cap).
+    fn record_step(&mut self, loss: f64, epoch_ended: bool, config: &TrainConfig) -> bool {
+        let r = &mut self.result;
+        r.steps += 1;
+        self.epoch_loss += loss;
+        self.epoch_batches += 1;
+        if epoch_ended {
+            r.epochs += 1;
+            r.train_loss = self.epoch_loss / self.epoch_batches as f64;
+            self.epoch_loss = 0.0;
+            self.epoch_batches = 0;
+        }
+        let converged = epoch_ended && r.train_loss <= config.loss_threshold;
+        let capped = !converged && r.steps >= config.max_steps;
+        if converged || capped {
+            if r.epochs == 0 {
+                r.train_loss = self.epoch_loss / self.epoch_batches as f64;
+            }
+            r.hit_step_cap = capped;
+            self.active = false;
+        }
+        !self.active
+    }
+
     /// The next `batch` global row indices; reshuffles when the epoch's order runs out.
     /// Returns whether an epoch ended inside this batch.
     fn next_batch(&mut self, batch: usize, out: &mut Vec<i64>) -> bool {
@@ -169,7 +207,6 @@ pub fn train_ensemble(
             ));
         }
     }
-    let started = Instant::now();
     let seeds: Vec<u64> = members.iter().map(|m| m.seed).collect();
     let ensemble = Ensemble::new(net, &seeds, device)?;
     let (x_all, y_all) = if sets.len() == 1 {
@@ -213,85 +250,28 @@ pub fn train_ensemble(
         })
         .collect();
 
-    let e = members.len() as i64;
-    let b = config.batch as i64;
-    let lr = config.lr * net.learning_rate_scale();
-    let mut sgd = Sgd::new(&ensemble, lr, config.momentum)?;
-    let sample_shape: Vec<i64> = x_all.size()[1..].to_vec();
-    let mut indices = Vec::with_capacity((e * b) as usize);
-    let mut step = 0u64;
-    while states.iter().any(|s| s.active) {
-        step += 1;
-        let active_before: Vec<bool> = states.iter().map(|s| s.active).collect();
-        indices.clear();
-        let mut epoch_ended = vec![false; states.len()];
-        for (state, ended) in states.iter_mut().zip(&mut epoch_ended) {
-            *ended = state.next_batch(config.batch, &mut indices);
-        }
-        let index = Tensor::from_slice(&indices).to_device(device);
-        let mut batch_shape = vec![e, b];
-        batch_shape.extend_from_slice(&sample_shape);
-        let x = x_all
-            .index_select(0, &index)
-            .reshape(batch_shape.as_slice());
-        let y = y_all.index_select(0, &index).reshape([e, b]);
-        let losses = sgd.step(&ensemble, &x, &y);
-        let losses: Vec<f64> =
-            Vec::<f64>::try_from(losses.detach().to_kind(Kind::Double).to_device(Device::Cpu))
-                .map_err(ModelError::from)?;
-        let mut newly_frozen = Vec::new();
-        for (i, state) in states.iter_mut().enumerate() {
-            if !state.active {
-                continue;
-            }
-            let r = &mut state.result;
-            r.steps += 1;
-            state.epoch_loss += losses[i];
-            state.epoch_batches += 1;
-            if epoch_ended[i] {
-                r.epochs += 1;
-                r.train_loss = state.epoch_loss / state.epoch_batches as f64;
-                state.epoch_loss = 0.0;
-                state.epoch_batches = 0;
-            }
-            let converged = epoch_ended[i] && r.train_loss <= config.loss_threshold;
-            let capped = !converged && r.steps >= config.max_steps;
-            if converged || capped {
-                if r.epochs == 0 {
-                    r.train_loss = state.epoch_loss / state.epoch_batches as f64;
-                }
-                r.hit_step_cap = capped;
-                r.wall_s = started.elapsed().as_secs_f64();
-                state.active = false;
-                newly_frozen.push(i);
-            }
-        }
-        for &i in &newly_frozen {
-            sgd.freeze(i);
-        }
-        if let (Some(every), Some(test)) = (config.eval_every, test)
-            && step % every == 0
-        {
-            let errors = test_errors(&ensemble, test)?;
-            for ((state, error), was_active) in states.iter_mut().zip(errors).zip(&active_before) {
-                if *was_active {
-                    state.result.history.push((step, error));
-                }
-            }
-        }
-        if step % 50 == 0 || states.iter().all(|s| !s.active) {
-            let active: Vec<f64> = states
-                .iter()
-                .zip(&losses)
-                .filter(|(s, _)| s.active)
-                .map(|(_, &l)| l)
-                .collect();
-            progress(Progress {
-                step,
-                active: active.len(),
-                mean_loss: active.iter().sum::<f64>() / active.len().max(1) as f64,
-            });
-        }
+    let group = group_size(&ensemble, config, device);
+    let total = states.len();
+    let mut finished = 0;
+    let mut member_steps = 0;
+    let mut start = 0;
+    while start < total {
+        let len = group.min(total - start);
+        let mut run = GroupRun {
+            ensemble: ensemble.member_range(start, len),
+            states: &mut states[start..start + len],
+            config,
+            lr: config.lr * net.learning_rate_scale(),
+            x_all: &x_all,
+            y_all: &y_all,
+            test,
+            device,
+            finished_before: finished,
+            members: total,
+        };
+        member_steps = run.train(member_steps, progress)?;
+        finished += len;
+        start += len;
     }
     if let Some(test) = test {
         let errors = test_errors(&ensemble, test)?;
@@ -300,6 +280,115 @@ pub fn train_ensemble(
         }
     }
     Ok((ensemble, states.into_iter().map(|s| s.result).collect()))
+}
+
+/// Working set (weights + momentum) of the members trained together on the CPU when
+/// [`TrainConfig::group_bytes`] is not given. A step is memory-bound: a group that stays
+/// in cache from one step to the next runs several times faster per network than a
+/// large ensemble streaming its weights from memory, so wide networks train in turn
+/// and narrow ones together. On a GPU every member trains at once.
+pub const CPU_GROUP_BYTES: u64 = 32 << 20;
+
+/// How many members one group holds.
+fn group_size(ensemble: &Ensemble, config: &TrainConfig, device: Device) -> usize {
+    let budget = match (config.group_bytes, device) {
+        (Some(bytes), _) => bytes,
+        (None, Device::Cpu) => CPU_GROUP_BYTES,
+        (None, _) => u64::MAX,
+    };
+    let per_member: u64 = ensemble
+        .weights()
+        .iter()
+        .map(|w| 2 * 4 * w.size()[1..].iter().product::<i64>() as u64)
+        .sum();
+    ((budget / per_member.max(1)) as usize).clamp(1, ensemble.members())
+}
+
+/// One group of members trained in lock step until each has stopped.
+struct GroupRun<'a> {
+    /// The group's members, sharing storage with the whole ensemble.
+    ensemble: Ensemble,
+    states: &'a mut [MemberState],
+    config: &'a TrainConfig,
+    lr: f64,
+    x_all: &'a Tensor,
+    y_all: &'a Tensor,
+    test: Option<&'a LabelledSet>,
+    device: Device,
+    finished_before: usize,
+    members: usize,
+}
+
+impl GroupRun<'_> {
+    /// Trains the group; returns the member-steps done so far in the whole training.
+    fn train(&mut self, mut member_steps: u64, progress: &mut dyn FnMut(Progress)) -> Result<u64> {
+        let (config, device) = (self.config, self.device);
+        let started = Instant::now();
+        let e = self.states.len() as i64;
+        let b = config.batch as i64;
+        let mut sgd = Sgd::new(&self.ensemble, self.lr, config.momentum)?;
+        let mut batch_shape = vec![e, b];
+        batch_shape.extend_from_slice(&self.x_all.size()[1..]);
+        let mut indices = Vec::with_capacity((e * b) as usize);
+        let mut step = 0u64;
+        while self.states.iter().any(|s| s.active) {
+            step += 1;
+            let active_before: Vec<bool> = self.states.iter().map(|s| s.active).collect();
+            member_steps += active_before.iter().filter(|&&a| a).count() as u64;
+            indices.clear();
+            let mut epoch_ended = vec![false; self.states.len()];
+            for (state, ended) in self.states.iter_mut().zip(&mut epoch_ended) {
+                *ended = state.next_batch(config.batch, &mut indices);
+            }
+            let index = Tensor::from_slice(&indices).to_device(device);
+            let x = self
+                .x_all
+                .index_select(0, &index)
+                .reshape(batch_shape.as_slice());
+            let y = self.y_all.index_select(0, &index).reshape([e, b]);
+            let losses = sgd.step(&self.ensemble, &x, &y);
+            let losses: Vec<f64> =
+                Vec::<f64>::try_from(losses.to_kind(Kind::Double).to_device(Device::Cpu))
+                    .map_err(ModelError::from)?;
+            for (i, state) in self.states.iter_mut().enumerate() {
+                if state.active && state.record_step(losses[i], epoch_ended[i], config) {
+                    state.result.wall_s = started.elapsed().as_secs_f64();
+                    sgd.freeze(i);
+                }
+            }
+            if let (Some(every), Some(test)) = (config.eval_every, self.test)
+                && step.is_multiple_of(every)
+            {
+                let errors = test_errors(&self.ensemble, test)?;
+                for ((state, error), was_active) in
+                    self.states.iter_mut().zip(errors).zip(&active_before)
+                {
+                    if *was_active {
+                        state.result.history.push((step, error));
+                    }
+                }
+            }
+            let done = self.states.iter().all(|s| !s.active);
+            if step.is_multiple_of(50) || done {
+                let active: Vec<f64> = self
+                    .states
+                    .iter()
+                    .zip(&losses)
+                    .filter(|(s, _)| s.active)
+                    .map(|(_, &l)| l)
+                    .collect();
+                let finished = self.states.iter().filter(|s| !s.active).count();
+                progress(Progress {
+                    member_steps,
+                    active: active.len(),
+                    finished: self.finished_before + finished,
+                    members: self.members,
+                    mean_loss: active.iter().sum::<f64>() / active.len().max(1) as f64,
+                });
+            }
+        }
+        Ok(member_steps)
+    }
 }
 
 /// Fraction of misclassified test points, per member (counted exactly, then divided).

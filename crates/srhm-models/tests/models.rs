@@ -289,6 +289,32 @@ fn an_ensemble_trains_exactly_like_separate_runs() {
             );
         }
     }
+    // Training the members in groups of one (as wide networks are on the CPU) changes
+    // nothing but speed.
+    let grouped = TrainConfig {
+        group_bytes: Some(1),
+        ..config
+    };
+    let (apart, apart_results) = train_ensemble(
+        net,
+        &grouped,
+        &members,
+        &sets,
+        Some(&test),
+        Device::Cpu,
+        &mut |_| {},
+    )
+    .unwrap();
+    for (i, (r, a)) in results.iter().zip(&apart_results).enumerate() {
+        assert_eq!(
+            (r.steps, r.epochs, r.test_error),
+            (a.steps, a.epochs, a.test_error),
+            "member {i}"
+        );
+    }
+    for (w, v) in together.weights().iter().zip(apart.weights()) {
+        assert!(w.allclose(v, 1e-4, 1e-5, false));
+    }
     // Members stopped on their own: different step counts.
     assert!(results[0].steps != results[2].steps);
 }
