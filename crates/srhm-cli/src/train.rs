@@ -6,11 +6,14 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
+use ndarray::ArrayView2;
 use serde_json::json;
+use srhm_grammar::encoding::{Encoding, Layout, Layout2d, encode};
 use srhm_grammar::{Params, Rules, Sampler, Split};
+use srhm_models::tch::{Device, Tensor};
 use srhm_models::{
     Architecture, DeviceChoice, LabelledSet, MemberSpec, NetConfig, Parametrisation, TrainConfig,
-    device_name, resolve_device, train_ensemble,
+    device_name, image_to_sequence, resolve_device, tensor_from_array, train_ensemble,
 };
 use srhm_store::read_dataset;
 
@@ -94,6 +97,8 @@ struct Data {
     params: Params,
     train: Split,
     test: Split,
+    encoding: Encoding,
+    layout: Layout,
 }
 
 fn load_data(args: &TrainArgs) -> anyhow::Result<Data> {
@@ -110,6 +115,8 @@ fn load_data(args: &TrainArgs) -> anyhow::Result<Data> {
                 params: file.meta.params,
                 train: file.dataset.train,
                 test: file.dataset.test,
+                encoding: file.meta.encoding,
+                layout: file.meta.layout,
             })
         }
         None => {
@@ -134,9 +141,51 @@ fn load_data(args: &TrainArgs) -> anyhow::Result<Data> {
                 params,
                 train: data.train,
                 test: data.test,
+                encoding: args.dataset.encoding(),
+                layout: args.dataset.layout(&params).map_err(UsageError::from)?,
             })
         }
     }
+}
+
+/// Encodes rows for the networks: one-hot or whitened; as sequences, or as images
+/// (`--layout 2d`) that the networks read with √s·√(s0+1)-sided square patches.
+fn network_inputs(
+    tokens: ArrayView2<i32>,
+    labels: &[u32],
+    data: &Data,
+    device: Device,
+) -> anyhow::Result<LabelledSet> {
+    let params = &data.params;
+    if (data.encoding, data.layout) == (Encoding::OneHot, Layout::OneD) {
+        return Ok(LabelledSet::from_tokens(
+            tokens,
+            labels,
+            params.vocab,
+            device,
+        )?);
+    }
+    let encoded = encode(tokens, params.vocab, data.encoding).map_err(UsageError::from)?;
+    let x = match data.layout {
+        Layout::OneD => tensor_from_array(&encoded).permute([0, 2, 1]).contiguous(),
+        Layout::TwoD => {
+            let layout = Layout2d::new(params).map_err(UsageError::from)?;
+            let images = layout.apply(&encoded).map_err(UsageError::from)?;
+            let patch_side = (params.patch as f64 * (params.s0() + 1) as f64)
+                .sqrt()
+                .round();
+            image_to_sequence(
+                &tensor_from_array(&images),
+                patch_side as usize,
+                params.levels,
+            )?
+        }
+    };
+    let y = Tensor::from_slice(&labels.iter().map(|&l| l as i64).collect::<Vec<_>>());
+    Ok(LabelledSet {
+        x: x.to_device(device),
+        y: y.to_device(device),
+    })
 }
 
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
@@ -205,21 +254,14 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         })
         .collect();
     let largest = *sizes.iter().max().expect("at least one size");
-    let train = LabelledSet::from_tokens(
+    let train = network_inputs(
         data.train.tokens.slice(ndarray::s![..largest, ..]),
         &data.train.labels[..largest],
-        params.vocab,
+        &data,
         device,
     )?;
     let test = (!data.test.is_empty())
-        .then(|| {
-            LabelledSet::from_tokens(
-                data.test.tokens.view(),
-                &data.test.labels,
-                params.vocab,
-                device,
-            )
-        })
+        .then(|| network_inputs(data.test.tokens.view(), &data.test.labels, &data, device))
         .transpose()?;
 
     let bar = ProgressBar::new(members.len() as u64);
@@ -265,6 +307,8 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
                 "loss_threshold": config.loss_threshold,
                 "train_size": result.train_size,
                 "test_size": data.test.len(),
+                "encoding": data.encoding,
+                "layout": data.layout,
                 "seed": result.seed,
                 "steps": result.steps,
                 "epochs": result.epochs,

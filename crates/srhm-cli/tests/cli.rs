@@ -362,6 +362,27 @@ fn train_reads_a_generated_file() {
 }
 
 #[test]
+fn train_takes_whitened_images() {
+    // s = 4 and s0 + 1 = 4 are squares: 16×16 images read with 4×4 patches.
+    let lines = json_lines(&srhm(
+        &format!(
+            "train --levels 2 --patch 4 --vocab 3 --synonyms 3 --classes 3 --sparsity a --s0 3 \
+             --train 30 --test 10 --layout 2d --encoding whitened {TINY_TRAIN}"
+        ),
+        &[],
+    ));
+    assert_eq!(lines.len(), 1);
+    assert_eq!(
+        (&lines[0]["layout"], &lines[0]["encoding"]),
+        (&"2d".into(), &"whitened".into())
+    );
+    assert_refused(
+        &format!("train {SMALL} --train 20 --layout 2d --model lcn"),
+        "--patch",
+    );
+}
+
+#[test]
 fn bad_training_flags_are_refused() {
     let base = format!("train {SMALL} --train 20");
     for (extra, needle) in [

@@ -17,7 +17,7 @@ mod net;
 mod sgd;
 mod train;
 
-pub use data::{LabelledSet, encode_inputs};
+pub use data::{LabelledSet, block_order, encode_inputs, image_to_sequence, tensor_from_array};
 pub use device::{DeviceChoice, device_name, resolve_device};
 pub use error::{ModelError, Result};
 pub use net::{Architecture, Ensemble, NetConfig, Parametrisation};

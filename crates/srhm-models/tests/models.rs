@@ -201,6 +201,59 @@ fn the_hand_written_step_equals_autograd_with_pytorch_momentum() {
     }
 }
 
+#[test]
+fn on_images_the_cnn_is_a_2d_convolution_with_stride_equal_to_the_filter() {
+    // 2 levels of 3×3 patches (s = 1·… as a 9-slot patch): side 9, v = 3 channels.
+    let net = NetConfig {
+        patch: 1,
+        s0: 8,
+        ..config(Architecture::Cnn, 2, 4)
+    };
+    let (r, v, h) = (3i64, 3i64, 4i64);
+    let ensemble = Ensemble::new(net, &[5], Device::Cpu).unwrap();
+    let images = Tensor::rand([6, v, 9, 9], (Kind::Float, Device::Cpu));
+    let ours = ensemble.forward(&srhm_models::image_to_sequence(&images, 3, 2).unwrap());
+    // The same network with conv2d: a filter weight for block position i·r + j and input
+    // channel c sits at row (i·r + j)·C + c of our [k·C, H] matrix.
+    let mut a = images.shallow_clone();
+    let weights = ensemble.weights();
+    for (layer, w) in weights[..2].iter().enumerate() {
+        let c = if layer == 0 { v } else { h };
+        let filter = w
+            .get(0)
+            .view([r, r, c, h])
+            .permute([3, 2, 0, 1])
+            .contiguous();
+        let scale = ensemble.scales()[layer];
+        a = (a.conv2d(&filter, None::<Tensor>, [r, r], [0, 0], [1, 1], 1) * scale).relu();
+    }
+    let pooled = a.mean_dim([2i64, 3].as_slice(), false, Kind::Float);
+    let theirs = pooled.mm(&weights[2].get(0)) * ensemble.scales()[2];
+    assert!(ours.get(0).allclose(&theirs, 1e-5, 1e-6, false));
+    assert!(srhm_models::image_to_sequence(&images, 2, 2).is_err());
+}
+
+#[test]
+fn block_order_visits_every_pixel_once_with_each_patch_contiguous() {
+    let order = srhm_models::block_order(2, 3).unwrap();
+    let mut seen = order.clone();
+    seen.sort();
+    assert_eq!(seen, (0..64).collect::<Vec<i64>>());
+    // The first 4 positions are the top-left 2×2 pixels in raster order; the first 16
+    // the top-left 4×4 block.
+    assert_eq!(&order[..4], &[0, 1, 8, 9]);
+    let mut block: Vec<i64> = order[..16].to_vec();
+    block.sort();
+    let expected: Vec<i64> = (0..4)
+        .flat_map(|row| (0..4).map(move |col| row * 8 + col))
+        .collect();
+    assert_eq!(block, expected);
+    assert_eq!(
+        srhm_models::block_order(0, 2).unwrap_err().param(),
+        Some("patch_side")
+    );
+}
+
 /// Data of the learning test's model (L=2, s=2, s0=1, v=m=nc=4).
 fn learning_data(train: usize, test: usize) -> (Params, LabelledSet, LabelledSet) {
     let params = Params {
