@@ -173,7 +173,12 @@ fn test(root: &Path, nextest_args: &[String]) -> Result<()> {
 }
 
 /// The crates whose documentation carries runnable examples.
-const DOC_TESTED: [&str; 3] = ["srhm-grammar", "srhm-transforms", "srhm-store"];
+const DOC_TESTED: [&str; 4] = [
+    "srhm-grammar",
+    "srhm-transforms",
+    "srhm-store",
+    "srhm-scaling",
+];
 
 fn cargo() -> String {
     std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())

@@ -199,6 +199,16 @@ pub enum DiffeoModeArg {
     RedrawSubtree,
 }
 
+impl DiffeoModeArg {
+    /// The value as typed on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            DiffeoModeArg::Pure => "pure",
+            DiffeoModeArg::RedrawSubtree => "redraw-subtree",
+        }
+    }
+}
+
 /// Transformed copies to add to a dataset.
 #[derive(Debug, Clone, Args)]
 pub struct PairArgs {

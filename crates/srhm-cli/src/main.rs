@@ -2,6 +2,7 @@
 
 mod args;
 mod generate;
+mod pstar;
 mod train;
 
 use std::process::ExitCode;
@@ -33,6 +34,8 @@ enum Command {
     Info(generate::InfoArgs),
     /// Train LCN/CNN/FCN networks (several at once as an ensemble); one JSON line each.
     Train(Box<train::TrainArgs>),
+    /// Find the sample complexity P* by training at adaptively chosen P; one JSON line.
+    Pstar(Box<pstar::PStarArgs>),
 }
 
 /// Errors a user can fix by changing the command line; they exit with code 2.
@@ -47,6 +50,8 @@ pub enum UsageError {
     File(StoreError),
     #[error("{}", with_flag(.0, .0.param()))]
     Model(#[from] ModelError),
+    #[error("{}", with_flag(.0, .0.param()))]
+    Runner(srhm_runner::RunnerError),
     /// Flags that do not go together, or a value out of range, described in full.
     #[error("{0}")]
     Conflict(String),
@@ -88,6 +93,7 @@ fn main() -> ExitCode {
         Command::Generate(args) => generate::run(&args),
         Command::Info(args) => generate::info(&args),
         Command::Train(args) => train::run(&args),
+        Command::Pstar(args) => pstar::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

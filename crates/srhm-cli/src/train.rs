@@ -6,19 +6,19 @@ use std::time::Instant;
 
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
-use ndarray::ArrayView2;
 use serde_json::json;
-use srhm_grammar::encoding::{Encoding, Layout, Layout2d, encode};
 use srhm_grammar::{Params, Rules, Sampler, Split};
-use srhm_models::tch::{Device, Tensor};
+use srhm_models::tch::Device;
 use srhm_models::{
-    Architecture, DeviceChoice, LabelledSet, MemberSpec, NetConfig, Parametrisation, TrainConfig,
-    device_name, image_to_sequence, resolve_device, tensor_from_array, train_ensemble,
+    Architecture, DeviceChoice, MemberSpec, NetConfig, Parametrisation, TrainConfig, device_name,
+    resolve_device, train_ensemble,
 };
+use srhm_runner::{InputFormat, RunnerError, SensitivityConfig, SensitivityEntry, sensitivities};
 use srhm_store::read_dataset;
+use srhm_transforms::DiffeoMode;
 
 use crate::UsageError;
-use crate::args::{DatasetArgs, GeneratorArgs};
+use crate::args::{DatasetArgs, DiffeoModeArg, GeneratorArgs};
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ModelArg {
@@ -43,20 +43,9 @@ pub enum ParametrisationArg {
     Standard,
 }
 
+/// The network and how to train it: flags shared by `srhm train` and `srhm pstar`.
 #[derive(Debug, Args)]
-pub struct TrainArgs {
-    #[command(flatten)]
-    pub generator: GeneratorArgs,
-    #[command(flatten)]
-    pub dataset: DatasetArgs,
-    /// Train on a file written by `srhm generate` instead of generating data
-    /// (with --train P: its first P training rows).
-    #[arg(long, value_name = "FILE.parquet")]
-    pub data: Option<PathBuf>,
-    /// Several training-set sizes (nested prefixes of one drawn set), each trained
-    /// with --ensemble seeds: e.g. `--train-sizes 100,300,1000`.
-    #[arg(long, value_delimiter = ',', value_name = "P,...")]
-    pub train_sizes: Vec<usize>,
+pub struct NetArgs {
     #[arg(long, value_enum)]
     pub model: ModelArg,
     /// Hidden width H.
@@ -74,15 +63,9 @@ pub struct TrainArgs {
     /// Stop (flagged `hit_step_cap`) after this many steps.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_steps: u64,
-    /// Measure the test error every N steps (reported as `history`).
-    #[arg(long, value_name = "N")]
-    pub eval_every: Option<u64>,
     /// Seed of the first network; network j of an ensemble uses seed + j.
     #[arg(long = "net-seed", default_value_t = 0)]
     pub net_seed: u64,
-    /// Number of networks trained at once (different seeds) per training size.
-    #[arg(long, default_value_t = 1)]
-    pub ensemble: usize,
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceArg,
     #[arg(long, value_enum, default_value = "mean-field")]
@@ -92,13 +75,117 @@ pub struct TrainArgs {
     pub threads: Option<i32>,
 }
 
+impl NetArgs {
+    /// Applies --threads and resolves --device.
+    pub fn device(&self) -> anyhow::Result<Device> {
+        if let Some(threads) = self.threads {
+            if threads < 1 {
+                return Err(UsageError::Conflict("--threads must be at least 1".into()).into());
+            }
+            srhm_models::tch::set_num_threads(threads);
+        }
+        Ok(resolve_device(match self.device {
+            DeviceArg::Auto => DeviceChoice::Auto,
+            DeviceArg::Cpu => DeviceChoice::Cpu,
+            DeviceArg::Cuda => DeviceChoice::Cuda,
+        })
+        .map_err(UsageError::from)?)
+    }
+
+    /// The network for data of `params`.
+    pub fn net(&self, params: &Params) -> NetConfig {
+        let architecture = match self.model {
+            ModelArg::Lcn => Architecture::Lcn,
+            ModelArg::Cnn => Architecture::Cnn,
+            ModelArg::Fcn => Architecture::Fcn,
+        };
+        let mut net = NetConfig::for_data(architecture, params, self.width);
+        net.parametrisation = match self.parametrisation {
+            ParametrisationArg::MeanField => Parametrisation::MeanField,
+            ParametrisationArg::Standard => Parametrisation::Standard,
+        };
+        net
+    }
+
+    /// SPEC §4's training (default learning rate 0.01 when s = 2 and L = 2, else 0.003).
+    pub fn train_config(&self, params: &Params) -> TrainConfig {
+        let default_lr = if params.patch == 2 && params.levels == 2 {
+            0.01
+        } else {
+            0.003
+        };
+        TrainConfig {
+            lr: self.lr.unwrap_or(default_lr),
+            batch: self.batch,
+            loss_threshold: self.loss_threshold,
+            max_steps: self.max_steps,
+            ..TrainConfig::default()
+        }
+    }
+}
+
+#[derive(Debug, Args)]
+pub struct TrainArgs {
+    #[command(flatten)]
+    pub generator: GeneratorArgs,
+    #[command(flatten)]
+    pub dataset: DatasetArgs,
+    /// Train on a file written by `srhm generate` instead of generating data
+    /// (with --train P: its first P training rows).
+    #[arg(long, value_name = "FILE.parquet")]
+    pub data: Option<PathBuf>,
+    /// Several training-set sizes (nested prefixes of one drawn set), each trained
+    /// with --ensemble seeds: e.g. `--train-sizes 100,300,1000`.
+    #[arg(long, value_delimiter = ',', value_name = "P,...")]
+    pub train_sizes: Vec<usize>,
+    #[command(flatten)]
+    pub net: NetArgs,
+    /// Measure the test error every N steps (reported as `history`).
+    #[arg(long, value_name = "N")]
+    pub eval_every: Option<u64>,
+    /// Number of networks trained at once (different seeds) per training size.
+    #[arg(long, default_value_t = 1)]
+    pub ensemble: usize,
+    /// Also measure S_{k,l} (synonyms) and D_{k,l} (diffeomorphisms) of every hidden
+    /// layer k and the output, for every level l, over the test set.
+    #[arg(long)]
+    pub sensitivities: bool,
+    /// τ_l for --sensitivities: move positions only, or also redraw below level l.
+    #[arg(long, value_enum, default_value = "pure")]
+    pub diffeo_mode: DiffeoModeArg,
+}
+
+/// A library error: with the flag named when it is about a parameter.
+pub fn runner_error(e: RunnerError) -> anyhow::Error {
+    match e.param() {
+        Some(_) => UsageError::Runner(e).into(),
+        None => anyhow::Error::from(e),
+    }
+}
+
+/// `S_k_l`, `S_k_l_se`, `D_…`, `DG_…` keys of one member's sensitivities.
+fn sensitivity_keys(entries: &[SensitivityEntry]) -> serde_json::Map<String, serde_json::Value> {
+    let mut keys = serde_json::Map::new();
+    for entry in entries {
+        let suffix = format!("{}_{}", entry.representation.key(), entry.level);
+        for (name, estimate) in [("S", entry.s), ("D", entry.d), ("DG", entry.dg)] {
+            keys.insert(format!("{name}_{suffix}"), json!(estimate.map(|e| e.value)));
+            keys.insert(
+                format!("{name}_{suffix}_se"),
+                json!(estimate.map(|e| e.stderr)),
+            );
+        }
+    }
+    keys
+}
+
 /// Training and test rows, the data parameters and where they came from.
 struct Data {
     params: Params,
+    rules_seed: u64,
     train: Split,
     test: Split,
-    encoding: Encoding,
-    layout: Layout,
+    format: InputFormat,
 }
 
 fn load_data(args: &TrainArgs) -> anyhow::Result<Data> {
@@ -113,10 +200,13 @@ fn load_data(args: &TrainArgs) -> anyhow::Result<Data> {
             let file = read_dataset(path).map_err(UsageError::File)?;
             Ok(Data {
                 params: file.meta.params,
+                rules_seed: file.meta.rules_seed,
                 train: file.dataset.train,
                 test: file.dataset.test,
-                encoding: file.meta.encoding,
-                layout: file.meta.layout,
+                format: InputFormat {
+                    encoding: file.meta.encoding,
+                    layout: file.meta.layout,
+                },
             })
         }
         None => {
@@ -139,68 +229,20 @@ fn load_data(args: &TrainArgs) -> anyhow::Result<Data> {
                 .map_err(UsageError::from)?;
             Ok(Data {
                 params,
+                rules_seed: args.generator.rules_seed(),
                 train: data.train,
                 test: data.test,
-                encoding: args.dataset.encoding(),
-                layout: args.dataset.layout(&params).map_err(UsageError::from)?,
+                format: InputFormat {
+                    encoding: args.dataset.encoding(),
+                    layout: args.dataset.layout(&params).map_err(UsageError::from)?,
+                },
             })
         }
     }
 }
 
-/// Encodes rows for the networks: one-hot or whitened; as sequences, or as images
-/// (`--layout 2d`) that the networks read with √s·√(s0+1)-sided square patches.
-fn network_inputs(
-    tokens: ArrayView2<i32>,
-    labels: &[u32],
-    data: &Data,
-    device: Device,
-) -> anyhow::Result<LabelledSet> {
-    let params = &data.params;
-    if (data.encoding, data.layout) == (Encoding::OneHot, Layout::OneD) {
-        return Ok(LabelledSet::from_tokens(
-            tokens,
-            labels,
-            params.vocab,
-            device,
-        )?);
-    }
-    let encoded = encode(tokens, params.vocab, data.encoding).map_err(UsageError::from)?;
-    let x = match data.layout {
-        Layout::OneD => tensor_from_array(&encoded).permute([0, 2, 1]).contiguous(),
-        Layout::TwoD => {
-            let layout = Layout2d::new(params).map_err(UsageError::from)?;
-            let images = layout.apply(&encoded).map_err(UsageError::from)?;
-            let patch_side = (params.patch as f64 * (params.s0() + 1) as f64)
-                .sqrt()
-                .round();
-            image_to_sequence(
-                &tensor_from_array(&images),
-                patch_side as usize,
-                params.levels,
-            )?
-        }
-    };
-    let y = Tensor::from_slice(&labels.iter().map(|&l| l as i64).collect::<Vec<_>>());
-    Ok(LabelledSet {
-        x: x.to_device(device),
-        y: y.to_device(device),
-    })
-}
-
 pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
-    if let Some(threads) = args.threads {
-        if threads < 1 {
-            return Err(UsageError::Conflict("--threads must be at least 1".into()).into());
-        }
-        srhm_models::tch::set_num_threads(threads);
-    }
-    let device = resolve_device(match args.device {
-        DeviceArg::Auto => DeviceChoice::Auto,
-        DeviceArg::Cpu => DeviceChoice::Cpu,
-        DeviceArg::Cuda => DeviceChoice::Cuda,
-    })
-    .map_err(UsageError::from)?;
+    let device = args.net.device()?;
     if args.ensemble == 0 {
         return Err(UsageError::Conflict("--ensemble must be at least 1".into()).into());
     }
@@ -218,51 +260,45 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let architecture = match args.model {
-        ModelArg::Lcn => Architecture::Lcn,
-        ModelArg::Cnn => Architecture::Cnn,
-        ModelArg::Fcn => Architecture::Fcn,
-    };
-    let mut net = NetConfig::for_data(architecture, &params, args.width);
-    net.parametrisation = match args.parametrisation {
-        ParametrisationArg::MeanField => Parametrisation::MeanField,
-        ParametrisationArg::Standard => Parametrisation::Standard,
-    };
-    let lr = args
-        .lr
-        .unwrap_or(if params.patch == 2 && params.levels == 2 {
-            0.01
-        } else {
-            0.003
-        });
+    let net = args.net.net(&params);
+    let architecture = net.architecture;
     let config = TrainConfig {
-        lr,
-        batch: args.batch,
-        loss_threshold: args.loss_threshold,
-        max_steps: args.max_steps,
         eval_every: args.eval_every,
-        ..TrainConfig::default()
+        ..args.net.train_config(&params)
     };
+    let lr = config.lr;
     let members: Vec<MemberSpec> = sizes
         .iter()
         .flat_map(|&train_size| {
             (0..args.ensemble as u64).map(move |j| MemberSpec {
-                seed: args.net_seed + j,
+                seed: args.net.net_seed + j,
                 set: 0,
                 train_size,
             })
         })
         .collect();
     let largest = *sizes.iter().max().expect("at least one size");
-    let train = network_inputs(
-        data.train.tokens.slice(ndarray::s![..largest, ..]),
-        &data.train.labels[..largest],
-        &data,
-        device,
-    )?;
+    let train = data
+        .format
+        .labelled(
+            data.train.tokens.slice(ndarray::s![..largest, ..]),
+            &data.train.labels[..largest],
+            &params,
+            device,
+        )
+        .map_err(runner_error)?;
     let test = (!data.test.is_empty())
-        .then(|| network_inputs(data.test.tokens.view(), &data.test.labels, &data, device))
-        .transpose()?;
+        .then(|| {
+            data.format
+                .labelled(data.test.tokens.view(), &data.test.labels, &params, device)
+        })
+        .transpose()
+        .map_err(runner_error)?;
+    if args.sensitivities && test.is_none() {
+        return Err(
+            UsageError::Conflict("--sensitivities needs test data (--test N)".into()).into(),
+        );
+    }
 
     let bar = ProgressBar::new(members.len() as u64);
     bar.set_style(
@@ -272,7 +308,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         .expect("valid template"),
     );
     let started = Instant::now();
-    let (_, results) = train_ensemble(
+    let (ensemble, results) = train_ensemble(
         net,
         &config,
         &members,
@@ -293,33 +329,59 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         Some(_) => anyhow::Error::from(UsageError::from(e)),
         None => anyhow::Error::from(e).context("training failed"),
     })?;
+    let measured = if args.sensitivities {
+        bar.set_position(members.len() as u64);
+        bar.set_message("measuring sensitivities");
+        let rules = Rules::sample(&params, data.rules_seed).map_err(UsageError::from)?;
+        let config = SensitivityConfig {
+            diffeo_mode: match args.diffeo_mode {
+                DiffeoModeArg::Pure => DiffeoMode::Pure,
+                DiffeoModeArg::RedrawSubtree => DiffeoMode::RedrawSubtree,
+            },
+            seed: args.net.net_seed,
+            ..SensitivityConfig::default()
+        };
+        Some(
+            sensitivities(&ensemble, &rules, &data.test, data.format, &config)
+                .map_err(runner_error)?,
+        )
+    } else {
+        None
+    };
     bar.finish_and_clear();
-    for result in results {
-        println!(
-            "{}",
-            json!({
-                "model": architecture,
-                "params": params,
-                "width": net.width,
-                "parametrisation": net.parametrisation,
-                "lr": lr,
-                "batch": config.batch,
-                "loss_threshold": config.loss_threshold,
-                "train_size": result.train_size,
-                "test_size": data.test.len(),
-                "encoding": data.encoding,
-                "layout": data.layout,
-                "seed": result.seed,
-                "steps": result.steps,
-                "epochs": result.epochs,
-                "train_loss": result.train_loss,
-                "test_error": result.test_error,
-                "wall_s": result.wall_s,
-                "device": device_name(device),
-                "hit_step_cap": result.hit_step_cap,
-                "history": result.history,
-            })
-        );
+    for (i, result) in results.iter().enumerate() {
+        let mut line = json!({
+            "model": architecture,
+            "params": params,
+            "width": net.width,
+            "parametrisation": net.parametrisation,
+            "lr": lr,
+            "batch": config.batch,
+            "loss_threshold": config.loss_threshold,
+            "train_size": result.train_size,
+            "test_size": data.test.len(),
+            "encoding": data.format.encoding,
+            "layout": data.format.layout,
+            "seed": result.seed,
+            "steps": result.steps,
+            "epochs": result.epochs,
+            "train_loss": result.train_loss,
+            "test_error": result.test_error,
+            "wall_s": result.wall_s,
+            "device": device_name(device),
+            "hit_step_cap": result.hit_step_cap,
+            "history": result.history,
+        });
+        if let Some(measured) = &measured {
+            let object = line.as_object_mut().expect("a JSON object");
+            object.extend(sensitivity_keys(&measured[i]));
+            object.insert("diffeo_mode".into(), json!(args.diffeo_mode.name()));
+            let notes: Vec<&String> = measured[i].iter().flat_map(|e| &e.notes).collect();
+            if !notes.is_empty() {
+                object.insert("sensitivity_notes".into(), json!(notes));
+            }
+        }
+        println!("{line}");
     }
     Ok(())
 }

@@ -362,6 +362,75 @@ fn train_reads_a_generated_file() {
 }
 
 #[test]
+fn train_reports_sensitivities_of_every_layer_to_every_level() {
+    let lines = json_lines(&srhm(
+        &format!(
+            "train {SMALL} --sparsity a --s0 1 --train 40 --test 30 --sensitivities --diffeo-mode redraw-subtree {TINY_TRAIN}"
+        ),
+        &[],
+    ));
+    assert_eq!(lines[0]["diffeo_mode"], "redraw-subtree");
+    for k in ["1", "2", "out"] {
+        for l in [1, 2] {
+            for name in ["S", "D", "DG"] {
+                let key = format!("{name}_{k}_{l}");
+                let value = lines[0][&key]
+                    .as_f64()
+                    .unwrap_or_else(|| panic!("no {key}"));
+                assert!((0.0..5.0).contains(&value), "{key} = {value}");
+                assert!(lines[0][format!("{key}_se")].as_f64().unwrap() >= 0.0);
+            }
+        }
+    }
+    assert!(lines[0].get("S_3_1").is_none());
+    assert_refused(
+        &format!("train {SMALL} --train 20 --sensitivities --model lcn"),
+        "--test",
+    );
+}
+
+#[test]
+fn pstar_searches_and_reports_every_point() {
+    let lines = json_lines(&srhm(
+        &format!(
+            "pstar {SMALL} --sparsity a --s0 1 --model cnn --width 8 --seeds 2 --test 60 \
+             --max-steps 300 --max-evaluations 4 --threads 1 --device cpu"
+        ),
+        &[],
+    ));
+    let report = &lines[0];
+    // Eq. 4 with C1 = 1: (s0+1)² · nc · m^L = 4 · 3 · 16.
+    assert_eq!(report["prediction"], 192.0);
+    assert_eq!(report["threshold"], 0.1);
+    let points = report["points"].as_array().unwrap();
+    assert!((1..=4).contains(&points.len()), "{report}");
+    assert_eq!(points[0]["p"], 192, "starts at the prediction");
+    for point in points {
+        assert_eq!(point["values"].as_array().unwrap().len(), 2);
+    }
+    // Either a P* inside its interval, or a reason why there is none.
+    match report["p_star"].as_f64() {
+        Some(p) => {
+            let (lo, hi) = (
+                report["p_star_lo"].as_f64().unwrap(),
+                report["p_star_hi"].as_f64().unwrap(),
+            );
+            assert!(lo <= p && p <= hi, "{report}");
+        }
+        None => assert!(report["reason"].is_string(), "{report}"),
+    }
+    assert_refused(&format!("pstar {SMALL} --model lcn --seeds 0"), "--seeds");
+    assert_refused(
+        &format!("pstar {SMALL} --model lcn --observable S9"),
+        "--observable",
+    );
+    assert_refused(
+        "pstar --levels 1 --patch 2 --vocab 4 --synonyms 4 --classes 3 --model lcn --observable S2",
+        "--observable",
+    );
+}
+
+#[test]
 fn train_takes_whitened_images() {
     // s = 4 and s0 + 1 = 4 are squares: 16×16 images read with 4×4 patches.
     let lines = json_lines(&srhm(

@@ -1,0 +1,265 @@
+use ndarray::Array2;
+use serde::{Deserialize, Serialize};
+use srhm_grammar::{Rules, Split};
+use srhm_metrics::{Estimate, matched_noise, ratio_of_means};
+use srhm_models::Ensemble;
+use srhm_models::tch::{self, Device, Kind, Tensor};
+use srhm_transforms::{DiffeoMode, Operator, transform_rows};
+
+use crate::error::{Result, RunnerError};
+use crate::inputs::InputFormat;
+
+/// How to measure sensitivities.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SensitivityConfig {
+    /// τ_l moves positions only (pure) or, like the authors' code, redraws below l.
+    pub diffeo_mode: DiffeoMode,
+    /// Seed of the random operators and of the noise of D/G.
+    pub seed: u64,
+    /// Test rows per forward pass (memory: rows × E × positions × H floats per layer).
+    pub chunk: usize,
+}
+
+impl Default for SensitivityConfig {
+    fn default() -> Self {
+        SensitivityConfig {
+            diffeo_mode: DiffeoMode::Pure,
+            seed: 0,
+            chunk: 512,
+        }
+    }
+}
+
+/// A representation of the network: hidden layer k (1-based) or the output logits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Representation {
+    Hidden(u32),
+    Output,
+}
+
+impl Representation {
+    fn order(&self) -> u32 {
+        match self {
+            Representation::Hidden(k) => *k,
+            Representation::Output => u32::MAX,
+        }
+    }
+
+    /// `1`, `2`, … or `out`, as in the keys `S_2_1`, `S_out_1`.
+    pub fn key(&self) -> String {
+        match self {
+            Representation::Hidden(k) => k.to_string(),
+            Representation::Output => "out".into(),
+        }
+    }
+}
+
+/// S, D and D/G of one representation for the operators of one level. `None` where
+/// the operator cannot change anything for these parameters (e.g. m = 1, or s0 = 0)
+/// or the ratio is undefined, with the reason in `notes`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SensitivityEntry {
+    pub representation: Representation,
+    pub level: u32,
+    /// S_{k,l}: synonym exchange p_l (Eq. 13).
+    pub s: Option<Estimate>,
+    /// D_{k,l}: diffeomorphism τ_l (Eq. 14).
+    pub d: Option<Estimate>,
+    /// D_{k,l} / G_{k,l}: τ_l against isotropic noise of the same norm in input space.
+    pub dg: Option<Estimate>,
+    pub notes: Vec<String>,
+}
+
+/// Per-input squared distances gathered over the test set, for every member and
+/// representation (L hidden layers, then the output).
+struct Distances {
+    rows: Vec<Vec<Vec<f64>>>,
+}
+
+impl Distances {
+    fn new(members: usize, representations: usize) -> Self {
+        Distances {
+            rows: vec![vec![Vec::new(); representations]; members],
+        }
+    }
+
+    /// Appends `[E, rows]` distances of representation `r`.
+    fn push(&mut self, r: usize, d: &Tensor) -> Result<()> {
+        let d = d.to_kind(Kind::Double).to_device(Device::Cpu);
+        for (e, member) in self.rows.iter_mut().enumerate() {
+            member[r].extend(Vec::<f64>::try_from(d.get(e as i64))?);
+        }
+        Ok(())
+    }
+}
+
+/// Every representation of `x` (`[E, rows, features]` each): f_1..f_L, then logits.
+fn representations(ensemble: &Ensemble, x: &Tensor) -> Vec<Tensor> {
+    let (logits, hidden) = ensemble.forward_with_hidden(x);
+    let mut all: Vec<Tensor> = hidden.iter().map(|h| h.flatten(2, -1)).collect();
+    all.push(logits);
+    all
+}
+
+fn squared_distance(a: &Tensor, b: &Tensor) -> Tensor {
+    (a - b)
+        .square()
+        .sum_dim_intlist([-1i64].as_slice(), false, Kind::Double)
+}
+
+/// Row ranges of at least 2 rows (independent pairs are formed inside a range).
+fn chunks(n: usize, chunk: usize) -> Vec<(i64, i64)> {
+    let chunk = chunk.max(2);
+    let mut ranges = Vec::new();
+    let mut start = 0;
+    while start < n {
+        let mut len = chunk.min(n - start);
+        if n - start - len == 1 {
+            len += 1;
+        }
+        ranges.push((start as i64, len as i64));
+        start += len;
+    }
+    ranges
+}
+
+/// S_{k,l}, D_{k,l} and D/G for every member of `ensemble`, every hidden layer k and
+/// the output, every level l = 1..L, averaged over the `test` split (one random
+/// operator draw per test input; independent pairs are neighbouring test inputs).
+/// Returns one list per member, ordered by representation then level.
+pub fn sensitivities(
+    ensemble: &Ensemble,
+    rules: &Rules,
+    test: &Split,
+    format: InputFormat,
+    config: &SensitivityConfig,
+) -> Result<Vec<Vec<SensitivityEntry>>> {
+    let params = rules.params();
+    if test.len() < 2 {
+        return Err(RunnerError::invalid(
+            "test",
+            format!(
+                "sensitivities need at least 2 test inputs, got {}",
+                test.len()
+            ),
+        ));
+    }
+    let device = ensemble.device();
+    let levels = params.levels;
+    let members = ensemble.members();
+    let reps = levels as usize + 1;
+    let x = format.inputs(test.tokens.view(), params, device)?;
+    let ranges = chunks(test.len(), config.chunk);
+    tch::no_grad(|| -> Result<_> {
+        let mut apart = Distances::new(members, reps);
+        for &(start, len) in &ranges {
+            let f = representations(ensemble, &x.narrow(0, start, len));
+            for (r, f) in f.iter().enumerate() {
+                apart.push(r, &squared_distance(f, &f.roll([1], [1])))?;
+            }
+        }
+        let mut entries: Vec<Vec<SensitivityEntry>> = vec![Vec::new(); members];
+        for level in 1..=levels {
+            let mut by_operator = Vec::new();
+            let mut notes = Vec::new();
+            for operator in [
+                Operator::Synonym { level },
+                Operator::Diffeo {
+                    level,
+                    mode: config.diffeo_mode,
+                },
+            ] {
+                if let Err(e) = operator.check(params) {
+                    notes.push(format!("{}: {e}", operator.column_name()));
+                    by_operator.push(None);
+                    continue;
+                }
+                let moved = transform_rows(
+                    rules,
+                    test.tokens.view(),
+                    &test.indices,
+                    operator,
+                    config.seed,
+                )?;
+                let tx = format.inputs(moved.view(), params, device)?;
+                let noisy = match operator {
+                    Operator::Diffeo { .. } => Some(noisy_inputs(&x, &tx, config.seed)?),
+                    Operator::Synonym { .. } => None,
+                };
+                let mut changed = Distances::new(members, reps);
+                let mut noised = Distances::new(members, reps);
+                for &(start, len) in &ranges {
+                    let f = representations(ensemble, &x.narrow(0, start, len));
+                    let ft = representations(ensemble, &tx.narrow(0, start, len));
+                    for (r, (f, ft)) in f.iter().zip(&ft).enumerate() {
+                        changed.push(r, &squared_distance(f, ft))?;
+                    }
+                    if let Some(noisy) = &noisy {
+                        let fn_ = representations(ensemble, &noisy.narrow(0, start, len));
+                        for (r, (f, fn_)) in f.iter().zip(&fn_).enumerate() {
+                            noised.push(r, &squared_distance(f, fn_))?;
+                        }
+                    }
+                }
+                by_operator.push(Some((changed, noisy.map(|_| noised))));
+            }
+            for (e, member) in entries.iter_mut().enumerate() {
+                for r in 0..reps {
+                    let mut entry_notes = notes.clone();
+                    let mut ratio = |num: &[f64], den: &[f64], what: &str| {
+                        ratio_of_means(num, den)
+                            .map_err(|err| entry_notes.push(format!("{what}: {err}")))
+                            .ok()
+                    };
+                    let against_pairs = &apart.rows[e][r];
+                    let s = by_operator[0]
+                        .as_ref()
+                        .and_then(|(c, _)| ratio(&c.rows[e][r], against_pairs, "S"));
+                    let d = by_operator[1]
+                        .as_ref()
+                        .and_then(|(c, _)| ratio(&c.rows[e][r], against_pairs, "D"));
+                    let dg = by_operator[1].as_ref().and_then(|(c, n)| {
+                        n.as_ref()
+                            .and_then(|n| ratio(&c.rows[e][r], &n.rows[e][r], "D/G"))
+                    });
+                    member.push(SensitivityEntry {
+                        representation: if r < levels as usize {
+                            Representation::Hidden(r as u32 + 1)
+                        } else {
+                            Representation::Output
+                        },
+                        level,
+                        s,
+                        d,
+                        dg,
+                        notes: entry_notes,
+                    });
+                }
+            }
+        }
+        for member in &mut entries {
+            member.sort_by_key(|e| (e.representation.order(), e.level));
+        }
+        Ok(entries)
+    })
+}
+
+/// x + η per row with ‖η‖ = ‖τx − x‖ (see `srhm_metrics::matched_noise`).
+fn noisy_inputs(x: &Tensor, tx: &Tensor, seed: u64) -> Result<Tensor> {
+    let size = x.size();
+    let flat = |t: &Tensor| -> Result<Array2<f32>> {
+        let t = t
+            .to_device(Device::Cpu)
+            .to_kind(Kind::Float)
+            .flatten(1, -1)
+            .contiguous();
+        let (n, f) = (t.size()[0] as usize, t.size()[1] as usize);
+        let values = Vec::<f32>::try_from(t.view([-1]))?;
+        Ok(Array2::from_shape_vec((n, f), values).expect("shape of a contiguous tensor"))
+    };
+    let noisy = matched_noise(flat(x)?.view(), flat(tx)?.view(), seed)?;
+    Ok(srhm_models::tensor_from_array(&noisy)
+        .view(size.as_slice())
+        .to_device(x.device()))
+}

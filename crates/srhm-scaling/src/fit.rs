@@ -1,0 +1,224 @@
+use serde::{Deserialize, Serialize};
+use statrs::distribution::{ContinuousCDF, StudentsT};
+
+use crate::error::{Result, ScalingError};
+
+/// y = exp(a) · x^b, fitted by least squares on log y = a + b log x (natural logs).
+///
+/// Scaling laws are fitted in logs because the data span decades and their noise is
+/// multiplicative; a linear fit would be dominated by the largest points.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct PowerLawFit {
+    /// a: the intercept of log y against log x.
+    pub intercept: f64,
+    /// b: the exponent.
+    pub slope: f64,
+    pub intercept_se: f64,
+    pub slope_se: f64,
+    /// 95% confidence interval of a (Student's t, n − 2 degrees of freedom).
+    pub intercept_ci: (f64, f64),
+    /// 95% confidence interval of b (Student's t, n − 2 degrees of freedom).
+    pub slope_ci: (f64, f64),
+    /// Fraction of the variance of log y explained (1 when log y is constant and fitted).
+    pub r_squared: f64,
+    pub n: usize,
+}
+
+impl PowerLawFit {
+    /// exp(a) · x^b.
+    pub fn predict(&self, x: f64) -> f64 {
+        (self.intercept + self.slope * x.ln()).exp()
+    }
+
+    /// The prefactor exp(a).
+    pub fn prefactor(&self) -> f64 {
+        self.intercept.exp()
+    }
+
+    /// Whether the data are consistent with exponent `value`: it lies in the slope's 95%
+    /// interval. A theory "holds" in this sense when its exponent cannot be rejected.
+    pub fn slope_is(&self, value: f64) -> bool {
+        self.slope_ci.0 <= value && value <= self.slope_ci.1
+    }
+}
+
+/// Fits y = exp(a) · x^b by ordinary least squares in logs. Needs at least 3 points (one
+/// degree of freedom for the uncertainties), positive finite values, and two distinct x.
+pub fn fit_power_law(x: &[f64], y: &[f64]) -> Result<PowerLawFit> {
+    fit_logs(x, y, "x", "y")
+}
+
+/// Measured against predicted values of some quantity (P* against Eq. 3, say).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Collapse {
+    /// The fit of log measured against log predicted.
+    pub fit: PowerLawFit,
+    pub slope: f64,
+    pub slope_ci: (f64, f64),
+    /// exp(a): the constant the prediction leaves out.
+    pub prefactor: f64,
+    pub prefactor_ci: (f64, f64),
+    /// Slope 1 is inside its 95% interval: measured ∝ predicted cannot be rejected.
+    pub holds: bool,
+}
+
+/// Does a prediction collapse the data? A prediction up to a constant is right when
+/// measured = C · predicted^1, i.e. the log-log slope is 1, whatever C is.
+pub fn collapse(measured: &[f64], predicted: &[f64]) -> Result<Collapse> {
+    let fit = fit_logs(predicted, measured, "predicted", "measured")?;
+    Ok(Collapse {
+        fit,
+        slope: fit.slope,
+        slope_ci: fit.slope_ci,
+        prefactor: fit.prefactor(),
+        prefactor_ci: (fit.intercept_ci.0.exp(), fit.intercept_ci.1.exp()),
+        holds: fit.slope_is(1.0),
+    })
+}
+
+/// measured ≈ C · predicted with the exponent fixed at 1.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Prefactor {
+    /// C = exp(mean of log(measured / predicted)): the geometric mean ratio.
+    pub c: f64,
+    /// 95% interval of C (Student's t on the log ratios, n − 1 degrees of freedom).
+    pub ci: (f64, f64),
+    /// Standard error of log C.
+    pub log_se: f64,
+    pub n: usize,
+}
+
+/// The constant in front of a prediction, once the exponent is taken as right. Fixing the
+/// slope spends no degree of freedom on it, so two points suffice and the interval is
+/// tighter than the free fit's intercept.
+pub fn fit_prefactor(measured: &[f64], predicted: &[f64]) -> Result<Prefactor> {
+    check_pair(predicted, measured, "predicted", "measured", 2)?;
+    let n = measured.len();
+    let ratios: Vec<f64> = measured
+        .iter()
+        .zip(predicted)
+        .map(|(m, p)| m.ln() - p.ln())
+        .collect();
+    let mean = ratios.iter().sum::<f64>() / n as f64;
+    let var = ratios.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let log_se = (var / n as f64).sqrt();
+    let t = t_975(n - 1);
+    Ok(Prefactor {
+        c: mean.exp(),
+        ci: ((mean - t * log_se).exp(), (mean + t * log_se).exp()),
+        log_se,
+        n,
+    })
+}
+
+fn fit_logs(
+    x: &[f64],
+    y: &[f64],
+    x_name: &'static str,
+    y_name: &'static str,
+) -> Result<PowerLawFit> {
+    check_pair(x, y, x_name, y_name, 3)?;
+    let n = x.len();
+    let lx: Vec<f64> = x.iter().map(|v| v.ln()).collect();
+    let ly: Vec<f64> = y.iter().map(|v| v.ln()).collect();
+    let mean_x = lx.iter().sum::<f64>() / n as f64;
+    let mean_y = ly.iter().sum::<f64>() / n as f64;
+    // Centred sums: the raw sums of squares of logs lose digits when x spans few decades
+    // far from 1.
+    let sxx: f64 = lx.iter().map(|v| (v - mean_x).powi(2)).sum();
+    let sxy: f64 = lx
+        .iter()
+        .zip(&ly)
+        .map(|(a, b)| (a - mean_x) * (b - mean_y))
+        .sum();
+    let syy: f64 = ly.iter().map(|v| (v - mean_y).powi(2)).sum();
+    if sxx == 0.0 {
+        return Err(ScalingError::invalid(
+            x_name,
+            "all values are equal: the exponent is undetermined",
+        ));
+    }
+    let slope = sxy / sxx;
+    let intercept = mean_y - slope * mean_x;
+    let ssr: f64 = lx
+        .iter()
+        .zip(&ly)
+        .map(|(a, b)| (b - intercept - slope * a).powi(2))
+        .sum();
+    let s2 = ssr / (n - 2) as f64;
+    let slope_se = (s2 / sxx).sqrt();
+    let intercept_se = (s2 * (1.0 / n as f64 + mean_x * mean_x / sxx)).sqrt();
+    let t = t_975(n - 2);
+    Ok(PowerLawFit {
+        intercept,
+        slope,
+        intercept_se,
+        slope_se,
+        intercept_ci: (intercept - t * intercept_se, intercept + t * intercept_se),
+        slope_ci: (slope - t * slope_se, slope + t * slope_se),
+        r_squared: if syy > 0.0 { 1.0 - ssr / syy } else { 1.0 },
+        n,
+    })
+}
+
+/// Same lengths, at least `min_n` values, all finite and > 0 (they are logged).
+fn check_pair(
+    x: &[f64],
+    y: &[f64],
+    x_name: &'static str,
+    y_name: &'static str,
+    min_n: usize,
+) -> Result<()> {
+    if x.len() != y.len() {
+        return Err(ScalingError::invalid(
+            y_name,
+            format!("has {} values but `{x_name}` has {}", y.len(), x.len()),
+        ));
+    }
+    if x.len() < min_n {
+        return Err(ScalingError::invalid(
+            x_name,
+            format!("needs at least {min_n} values, got {}", x.len()),
+        ));
+    }
+    for (values, name) in [(x, x_name), (y, y_name)] {
+        if let Some(v) = values.iter().find(|v| !(v.is_finite() && **v > 0.0)) {
+            return Err(ScalingError::invalid(
+                name,
+                format!("values must be finite and > 0, got {v}"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The 97.5% quantile of Student's t with `dof` ≥ 1 degrees of freedom: the half-width of
+/// a 95% interval in standard errors.
+fn t_975(dof: usize) -> f64 {
+    StudentsT::new(0.0, 1.0, dof as f64)
+        .expect("dof >= 1 is a valid Student's t")
+        .inverse_cdf(0.975)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn t_quantiles_match_tables() {
+        // Standard two-sided 95% table values.
+        for (dof, expected) in [
+            (1, 12.706),
+            (2, 4.303),
+            (10, 2.228),
+            (18, 2.101),
+            (100, 1.984),
+        ] {
+            assert!(
+                (t_975(dof) - expected).abs() < 1e-3,
+                "dof {dof}: {}",
+                t_975(dof)
+            );
+        }
+    }
+}
