@@ -33,6 +33,9 @@ use srhm_grammar::{Dataset, Params, SamplingMode, Split};
 use srhm_transforms::Operator;
 use thiserror::Error;
 
+mod records;
+pub use records::{Record, Value, compact, read_records, record_files, write_records};
+
 /// Key of the JSON parameters in a dataset file's key-value metadata.
 pub const PARAMS_KEY: &str = "srhm.params";
 
