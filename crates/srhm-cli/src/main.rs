@@ -1,8 +1,10 @@
 //! `srhm`: the command line of SRHM lab.
 
 mod args;
+mod figures;
 mod generate;
 mod pstar;
+mod run;
 mod train;
 
 use std::process::ExitCode;
@@ -36,6 +38,10 @@ enum Command {
     Train(Box<train::TrainArgs>),
     /// Find the sample complexity P* by training at adaptively chosen P; one JSON line.
     Pstar(Box<pstar::PStarArgs>),
+    /// Run a figure's spec (or one run of it) into its resumable store.
+    Run(run::RunArgs),
+    /// Run the figures' specs (resumable), draw every figure and write paper-figures/README.md.
+    Figures(figures::FiguresArgs),
 }
 
 /// Errors a user can fix by changing the command line; they exit with code 2.
@@ -94,6 +100,8 @@ fn main() -> ExitCode {
         Command::Info(args) => generate::info(&args),
         Command::Train(args) => train::run(&args),
         Command::Pstar(args) => pstar::run(&args),
+        Command::Run(args) => run::run(&args),
+        Command::Figures(args) => figures::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -75,21 +75,26 @@ pub struct NetArgs {
     pub threads: Option<i32>,
 }
 
+/// Applies --threads and resolves --device.
+pub fn resolve(device: DeviceArg, threads: Option<i32>) -> anyhow::Result<Device> {
+    if let Some(threads) = threads {
+        if threads < 1 {
+            return Err(UsageError::Conflict("--threads must be at least 1".into()).into());
+        }
+        srhm_models::tch::set_num_threads(threads);
+    }
+    Ok(resolve_device(match device {
+        DeviceArg::Auto => DeviceChoice::Auto,
+        DeviceArg::Cpu => DeviceChoice::Cpu,
+        DeviceArg::Cuda => DeviceChoice::Cuda,
+    })
+    .map_err(UsageError::from)?)
+}
+
 impl NetArgs {
     /// Applies --threads and resolves --device.
     pub fn device(&self) -> anyhow::Result<Device> {
-        if let Some(threads) = self.threads {
-            if threads < 1 {
-                return Err(UsageError::Conflict("--threads must be at least 1".into()).into());
-            }
-            srhm_models::tch::set_num_threads(threads);
-        }
-        Ok(resolve_device(match self.device {
-            DeviceArg::Auto => DeviceChoice::Auto,
-            DeviceArg::Cpu => DeviceChoice::Cpu,
-            DeviceArg::Cuda => DeviceChoice::Cuda,
-        })
-        .map_err(UsageError::from)?)
+        resolve(self.device, self.threads)
     }
 
     /// The network for data of `params`.

@@ -245,7 +245,7 @@ impl Ensemble {
 
     /// Members `start..start + len` as an ensemble of their own that shares storage with
     /// this one: training it trains them here.
-    pub(crate) fn member_range(&self, start: usize, len: usize) -> Ensemble {
+    pub fn member_range(&self, start: usize, len: usize) -> Ensemble {
         let weights = self
             .weights
             .iter()

@@ -1,0 +1,187 @@
+//! `srhm figures`: run the specs of the paper's figures (resumable), then draw every
+//! figure from the store and write the index page with the verdicts.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::Context;
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use srhm_figures::{FigureInput, build, write_index};
+use srhm_runner::{RunStore, Spec, Status, execute_runs};
+use srhm_store::{Record, compact};
+
+use crate::UsageError;
+use crate::train::{DeviceArg, resolve, runner_error};
+
+#[derive(Debug, Args)]
+pub struct FiguresArgs {
+    /// smoke (seconds, what the tests run), quick (minutes on a laptop) or paper.
+    #[arg(long, default_value = "quick")]
+    pub preset: String,
+    /// Only these figures, e.g. `fig04,fig06` (their data sources run as needed).
+    #[arg(long, value_delimiter = ',')]
+    pub only: Vec<String>,
+    /// Redraw from the store without training anything.
+    #[arg(long)]
+    pub plot_only: bool,
+    /// Directory of the specs.
+    #[arg(long, default_value = "paper-figures/specs")]
+    pub specs: PathBuf,
+    /// Root of the results, PNGs and README.md.
+    #[arg(long, default_value = "paper-figures")]
+    pub store: PathBuf,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
+    #[arg(long)]
+    pub threads: Option<i32>,
+}
+
+fn load_specs(dir: &PathBuf) -> anyhow::Result<BTreeMap<String, Spec>> {
+    let mut specs = BTreeMap::new();
+    let entries = std::fs::read_dir(dir)
+        .with_context(|| format!("reading the specs in {}", dir.display()))?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    paths.sort();
+    for path in paths {
+        let spec = Spec::load(&path).map_err(runner_error)?;
+        specs.insert(spec.figure.clone(), spec);
+    }
+    Ok(specs)
+}
+
+pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
+    let started = Instant::now();
+    let specs = load_specs(&args.specs)?;
+    let selected: Vec<&Spec> = if args.only.is_empty() {
+        specs.values().collect()
+    } else {
+        args.only
+            .iter()
+            .map(|name| {
+                specs.get(name).ok_or_else(|| {
+                    UsageError::Conflict(format!(
+                        "no spec for `{name}` in {} (flag --only; known: {})",
+                        args.specs.display(),
+                        specs.keys().cloned().collect::<Vec<_>>().join(", ")
+                    ))
+                })
+            })
+            .collect::<Result<_, _>>()?
+    };
+    let mut sources: Vec<&Spec> = Vec::new();
+    for spec in &selected {
+        let source = specs.get(spec.source()).ok_or_else(|| {
+            UsageError::Conflict(format!(
+                "{} takes its data from `{}`, which has no spec",
+                spec.figure,
+                spec.source()
+            ))
+        })?;
+        if !sources.iter().any(|s| s.figure == source.figure) {
+            sources.push(source);
+        }
+    }
+    std::fs::create_dir_all(&args.store)
+        .with_context(|| format!("creating {}", args.store.display()))?;
+    let mut rows: BTreeMap<String, Vec<Record>> = BTreeMap::new();
+    let device = if args.plot_only {
+        None
+    } else {
+        Some(resolve(args.device, args.threads)?)
+    };
+    for source in &sources {
+        let runs = source.runs(&args.preset).map_err(runner_error)?;
+        let store = RunStore::new(&args.store, &source.figure);
+        if let Some(device) = device {
+            let indexed: Vec<(usize, srhm_runner::Run)> =
+                runs.iter().cloned().enumerate().collect();
+            let bar = ProgressBar::new(indexed.len() as u64);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} {prefix} {bar:24} {pos}/{len} runs · ETA {eta} · {wide_msg}",
+                )
+                .expect("valid template"),
+            );
+            bar.set_prefix(source.figure.clone());
+            let summary = execute_runs(&store, &indexed, device, &mut |p| {
+                bar.set_position(p.done as u64);
+                bar.set_message(p.message);
+            })
+            .map_err(runner_error)?;
+            bar.finish_and_clear();
+            for (aside, error) in &summary.damaged {
+                eprintln!("warning: {error} (kept as {}; run again)", aside.display());
+            }
+            eprintln!(
+                "{}: {} runs ({} done before, {} reused, {} trained)",
+                source.figure,
+                runs.len(),
+                summary.already_done,
+                summary.reused,
+                summary.trained
+            );
+        }
+        let (_, damaged) = compact(&store.runs_dir(), &store.table_path())
+            .with_context(|| format!("compacting {}", store.runs_dir().display()))?;
+        for (path, error) in damaged {
+            eprintln!(
+                "warning: {} cannot be read ({error}); run the figure again to redo it",
+                path.display()
+            );
+        }
+        let mut found = Vec::new();
+        let mut missing = 0;
+        for run in &runs {
+            match store.status(run) {
+                Status::Done(record) => found.push(record),
+                _ => missing += 1,
+            }
+        }
+        if missing > 0 {
+            eprintln!(
+                "{}: {missing} of {} runs of preset `{}` are not in the store",
+                source.figure,
+                runs.len(),
+                args.preset
+            );
+        }
+        rows.insert(source.figure.clone(), found);
+    }
+    let mut reports = Vec::new();
+    for spec in &selected {
+        let report = build(&FigureInput {
+            figure: &spec.figure,
+            title: &spec.title,
+            claim: &spec.claim,
+            preset: &args.preset,
+            rows: &rows[spec.source()],
+            root: &args.store,
+        })?;
+        for verdict in &report.verdicts {
+            let mark = match verdict.holds {
+                Some(true) => "holds",
+                Some(false) => "does NOT hold",
+                None => "undecided",
+            };
+            println!(
+                "{}: {} — {} [{mark}]",
+                report.figure, verdict.claim, verdict.measured
+            );
+        }
+        reports.push(report);
+    }
+    let command = format!("cargo xtask figures --preset {}", args.preset);
+    write_index(&args.store, &args.preset, &reports, &command)?;
+    eprintln!(
+        "wrote {} ({} figures, {:.0} s)",
+        args.store.join("README.md").display(),
+        reports.len(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}

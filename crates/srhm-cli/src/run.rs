@@ -1,0 +1,111 @@
+//! `srhm run`: the runs of a figure's spec, into its resumable store.
+
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use srhm_runner::{RunStore, Spec, execute_runs};
+
+use crate::UsageError;
+use crate::train::{DeviceArg, runner_error};
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The figure's spec, e.g. paper-figures/specs/fig04.toml.
+    #[arg(long, value_name = "FILE.toml")]
+    pub spec: PathBuf,
+    #[arg(long, default_value = "quick")]
+    pub preset: String,
+    /// Only run #I of the preset (0-based; what a cluster array task does).
+    #[arg(long, value_name = "I")]
+    pub index: Option<usize>,
+    /// Root of the results (default: the directory above the spec's, i.e. paper-figures/).
+    #[arg(long, value_name = "DIR")]
+    pub store: Option<PathBuf>,
+    /// Print the runs (index, hash, model, P, seed, done?) instead of running them.
+    #[arg(long)]
+    pub list: bool,
+    #[arg(long, value_enum, default_value = "auto")]
+    pub device: DeviceArg,
+    /// CPU threads for libtorch (default: libtorch's choice).
+    #[arg(long)]
+    pub threads: Option<i32>,
+}
+
+/// The store root of a spec: `<spec dir>/..`.
+pub fn default_store(spec: &Path) -> PathBuf {
+    spec.canonicalize()
+        .ok()
+        .and_then(|p| p.parent().and_then(Path::parent).map(Path::to_path_buf))
+        .unwrap_or_else(|| PathBuf::from("paper-figures"))
+}
+
+pub fn run(args: &RunArgs) -> anyhow::Result<()> {
+    let device = crate::train::resolve(args.device, args.threads)?;
+    let spec = Spec::load(&args.spec).map_err(runner_error)?;
+    let runs = spec.runs(&args.preset).map_err(runner_error)?;
+    let store = RunStore::new(
+        &args
+            .store
+            .clone()
+            .unwrap_or_else(|| default_store(&args.spec)),
+        &spec.figure,
+    );
+    let selected: Vec<(usize, srhm_runner::Run)> = match args.index {
+        Some(i) if i >= runs.len() => {
+            return Err(UsageError::Conflict(format!(
+                "--index {i} is past the last run ({} runs in {} --preset {})",
+                runs.len(),
+                spec.figure,
+                args.preset
+            ))
+            .into());
+        }
+        Some(i) => vec![(i, runs[i].clone())],
+        None => runs.into_iter().enumerate().collect(),
+    };
+    if args.list {
+        for (i, run) in &selected {
+            let done = matches!(store.status(run), srhm_runner::Status::Done(_));
+            println!(
+                "{i}\t{}\t{}\tL={} s={} s0={} v={}\tP={}\tseed={}\t{}",
+                run.hash(),
+                run.model_name(),
+                run.params.levels,
+                run.params.patch,
+                run.params.s0(),
+                run.params.vocab,
+                run.p,
+                run.seed,
+                if done { "done" } else { "missing" }
+            );
+        }
+        return Ok(());
+    }
+    let bar = ProgressBar::new(selected.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {prefix} {bar:24} {pos}/{len} runs · ETA {eta} · {wide_msg}",
+        )
+        .expect("valid template"),
+    );
+    bar.set_prefix(spec.figure.clone());
+    let summary = execute_runs(&store, &selected, device, &mut |p| {
+        bar.set_position(p.done as u64);
+        bar.set_message(p.message);
+    })
+    .map_err(runner_error)?;
+    bar.finish_and_clear();
+    for (aside, error) in &summary.damaged {
+        eprintln!("warning: {error} (kept as {}; run again)", aside.display());
+    }
+    eprintln!(
+        "{}: {} runs: {} already done, {} reused from other figures, {} trained",
+        spec.figure,
+        selected.len(),
+        summary.already_done,
+        summary.reused,
+        summary.trained
+    );
+    Ok(())
+}

@@ -1,0 +1,521 @@
+//! One function per figure. Each returns its verdicts; the PNG goes to
+//! `<root>/<figure>/<figure>-<preset>.png`.
+
+use std::path::{Path, PathBuf};
+
+use srhm_plots::{
+    Axis, Chart, FunctionLine, Heatmap, Point, RefLine, Scale, Series, SeriesStyle, draw_heatmap,
+    draw_panels,
+};
+use srhm_scaling::{Model, Observable, collapse, fit_prefactor, paper_threshold, predict};
+use srhm_store::Record;
+
+use crate::analysis::{ConfigKey, by_config, p_star, show, summary_curve};
+use crate::{FigureError, FigureReport, Verdict};
+
+/// The figures this crate draws, in the order of the paper.
+pub const FIGURES: [&str; 4] = ["fig04", "fig05", "fig06", "fig12"];
+
+/// What a figure is drawn from.
+pub struct FigureInput<'a> {
+    pub figure: &'a str,
+    pub title: &'a str,
+    pub claim: &'a str,
+    pub preset: &'a str,
+    /// Rows of the preset's runs (of the spec the figure takes its data from).
+    pub rows: &'a [Record],
+    pub root: &'a Path,
+}
+
+const ERROR_THRESHOLD: f64 = 0.10;
+const PANEL: (u32, u32) = (640, 520);
+
+pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
+    let mut report = FigureReport {
+        figure: input.figure.to_string(),
+        title: input.title.to_string(),
+        claim: input.claim.to_string(),
+        png: None,
+        verdicts: Vec::new(),
+        runs: input.rows.len(),
+        notes: Vec::new(),
+    };
+    let dir = input.root.join(input.figure);
+    std::fs::create_dir_all(&dir).map_err(|source| FigureError::Io { path: dir, source })?;
+    if input.rows.is_empty() {
+        report
+            .notes
+            .push("no results in the store for this preset: run the figure first".into());
+        return Ok(report);
+    }
+    let panels = match input.figure {
+        "fig04" => fig04(input, &mut report),
+        "fig05" => return fig05(input, report),
+        "fig06" => fig06(input, &mut report),
+        "fig12" => fig12(input, &mut report),
+        other => return Err(FigureError::Unknown(other.into())),
+    };
+    if panels.is_empty() {
+        report.notes.push("nothing to draw".into());
+        return Ok(report);
+    }
+    if panels.is_empty() {
+        report.notes.push("nothing to draw".into());
+        return Ok(report);
+    }
+    let path = png_path(input);
+    let columns = panels.len().min(3);
+    draw_panels(&panels, columns, &input.root.join(&path), PANEL).map_err(|source| {
+        FigureError::Plot {
+            figure: input.figure.into(),
+            source,
+        }
+    })?;
+    report.png = Some(path);
+    Ok(report)
+}
+
+fn png_path(input: &FigureInput) -> PathBuf {
+    PathBuf::from(input.figure).join(format!("{}-{}.png", input.figure, input.preset))
+}
+
+fn width_note(rows: &[Record]) -> String {
+    let widths: std::collections::BTreeSet<i64> = rows
+        .iter()
+        .filter_map(|r| crate::analysis::int(r, "width"))
+        .collect();
+    let widths: Vec<String> = widths.iter().map(|w| w.to_string()).collect();
+    format!("width H = {} (paper: 512)", widths.join(", "))
+}
+
+/// Median P* (with interval) of each configuration of `model`, for `column` at
+/// `threshold(key)`, paired with `x(key)`; configurations without P* are noted.
+struct PStarPoint {
+    key: ConfigKey,
+    p_star: f64,
+    lo: f64,
+    hi: f64,
+}
+
+fn p_stars(
+    rows: &[Record],
+    model: &str,
+    column: &str,
+    threshold: &dyn Fn(&ConfigKey) -> f64,
+    notes: &mut Vec<String>,
+) -> Vec<PStarPoint> {
+    let mut points = Vec::new();
+    for (key, group) in by_config(rows) {
+        if key.model != model {
+            continue;
+        }
+        match p_star(&group, column, threshold(&key)) {
+            Some(estimate) => match estimate.estimate {
+                Some(m) => points.push(PStarPoint {
+                    key,
+                    p_star: m.median,
+                    lo: m.lo,
+                    hi: m.hi,
+                }),
+                None => notes.push(format!(
+                    "{model} {}: no P* for {column} ({})",
+                    key.label(),
+                    estimate.reason.unwrap_or_default()
+                )),
+            },
+            None => notes.push(format!("{model} {}: no {column} measured", key.label())),
+        }
+    }
+    points
+}
+
+fn interval_point(x: f64, p: &PStarPoint) -> Point {
+    let mut point = Point::new(x, p.p_star);
+    if p.lo > 0.0 && p.hi.is_finite() {
+        point = point.with_y_error(p.lo, p.hi);
+    }
+    point
+}
+
+/// Fits log measured vs log predicted; the verdict is "slope 1 within its 95% interval".
+fn collapse_verdict(
+    claim: &str,
+    measured: &[f64],
+    predicted: &[f64],
+    chart: &mut Chart,
+) -> Verdict {
+    match collapse(measured, predicted) {
+        Ok(c) => {
+            let holds = c.holds;
+            let text = format!(
+                "slope {:.2} [{:.2}, {:.2}] over {} configurations, prefactor {:.3} → {}",
+                c.slope,
+                c.slope_ci.0,
+                c.slope_ci.1,
+                measured.len(),
+                c.prefactor,
+                if holds { "holds" } else { "does not hold" }
+            );
+            chart.lines.push(FunctionLine::power_law(
+                format!("fit: slope {:.2}", c.slope),
+                c.prefactor,
+                c.slope,
+            ));
+            if let Ok(pre) = fit_prefactor(measured, predicted) {
+                chart.lines.push(FunctionLine::power_law(
+                    format!("slope 1: C = {:.2}", pre.c),
+                    pre.c,
+                    1.0,
+                ));
+            }
+            chart.notes.push(text.clone());
+            Verdict {
+                claim: claim.into(),
+                measured: text,
+                holds: Some(holds),
+            }
+        }
+        Err(e) => Verdict {
+            claim: claim.into(),
+            measured: format!(
+                "cannot fit: {e} ({} configurations with a P*)",
+                measured.len()
+            ),
+            holds: None,
+        },
+    }
+}
+
+fn fig04(input: &FigureInput, report: &mut FigureReport) -> Vec<Chart> {
+    let rows = input.rows;
+    let mut curves = Chart {
+        title: "A: LCN test error vs P".into(),
+        x: Axis::log("P (training points)"),
+        y: Axis::log("test error ε"),
+        ..Chart::default()
+    };
+    curves.hlines.push(RefLine {
+        y: ERROR_THRESHOLD,
+        label: "ε* = 10%".into(),
+        color: None,
+    });
+    for (key, group) in by_config(rows) {
+        if key.model != "lcn" {
+            continue;
+        }
+        let points = summary_curve(&group, "test_error")
+            .into_iter()
+            .map(|(p, median, lo, hi)| Point::new(p, median).with_y_error(lo, hi))
+            .collect();
+        curves.series.push(Series::new(
+            key.label(),
+            SeriesStyle::LineAndMarkers,
+            points,
+        ));
+    }
+    curves.notes.push(width_note(rows));
+    curves.notes.push("median over seeds, bars: min–max".into());
+    let mut panels = vec![curves];
+    for (model, equation, name) in [("lcn", "Eq. 3", "B: LCN"), ("cnn", "Eq. 4", "C: CNN")] {
+        let points = p_stars(
+            rows,
+            model,
+            "test_error",
+            &|_| ERROR_THRESHOLD,
+            &mut report.notes,
+        );
+        let mut chart = Chart {
+            title: format!("{name}: P* vs {equation}"),
+            x: Axis::log(format!("{equation} prediction")),
+            y: Axis::log("measured P* (ε = 10%)"),
+            ..Chart::default()
+        };
+        let predicted: Vec<f64> = points
+            .iter()
+            .map(|p| p.key.prediction().unwrap_or(f64::NAN))
+            .collect();
+        let measured: Vec<f64> = points.iter().map(|p| p.p_star).collect();
+        chart.series.push(Series::new(
+            "median P* (bootstrap 95%)",
+            SeriesStyle::Markers,
+            points
+                .iter()
+                .zip(&predicted)
+                .map(|(p, &x)| interval_point(x, p))
+                .collect(),
+        ));
+        let claim = format!("{name} P* ∝ {equation} (slope 1 in log–log)");
+        if !points.is_empty() {
+            report
+                .verdicts
+                .push(collapse_verdict(&claim, &measured, &predicted, &mut chart));
+            panels.push(chart);
+        } else {
+            report.verdicts.push(Verdict {
+                claim,
+                measured: "no configuration reached 10% test error".into(),
+                holds: None,
+            });
+        }
+    }
+    panels
+}
+
+fn fig06(input: &FigureInput, report: &mut FigureReport) -> Vec<Chart> {
+    let rows = input.rows;
+    let threshold = |observable| {
+        move |key: &ConfigKey| {
+            paper_threshold(observable, Model::Lcn, key.levels, key.patch).unwrap_or(f64::NAN)
+        }
+    };
+    let errors = p_stars(
+        rows,
+        "lcn",
+        "test_error",
+        &|_| ERROR_THRESHOLD,
+        &mut report.notes,
+    );
+    let mut panels = Vec::new();
+    for (column, observable, name) in [
+        ("S_2_1", Observable::S2, "S"),
+        ("D_2_1", Observable::D2, "D"),
+    ] {
+        let by_sensitivity = p_stars(
+            rows,
+            "lcn",
+            column,
+            &threshold(observable),
+            &mut report.notes,
+        );
+        let pairs: Vec<(&crate::figures::PStarPoint, &crate::figures::PStarPoint)> = errors
+            .iter()
+            .filter_map(|e| {
+                by_sensitivity
+                    .iter()
+                    .find(|s| s.key == e.key)
+                    .map(|s| (e, s))
+            })
+            .collect();
+        let cut = pairs
+            .first()
+            .map(|(e, _)| threshold(observable)(&e.key))
+            .unwrap_or(f64::NAN);
+        let mut chart = Chart {
+            title: format!("LCN: P* vs P*_{name} ({column} = {:.0}%)", 100.0 * cut),
+            x: Axis::log(format!("P*_{name} ({column} below threshold)")),
+            y: Axis::log("P* (test error 10%)"),
+            ..Chart::default()
+        };
+        chart.series.push(Series::new(
+            "configurations (median, bootstrap 95%)",
+            SeriesStyle::Markers,
+            pairs
+                .iter()
+                .map(|(e, s)| {
+                    interval_point(s.p_star, e).with_x_error(
+                        s.lo.max(f64::MIN_POSITIVE),
+                        if s.hi.is_finite() { s.hi } else { s.p_star },
+                    )
+                })
+                .collect(),
+        ));
+        let measured: Vec<f64> = pairs.iter().map(|(e, _)| e.p_star).collect();
+        let predicted: Vec<f64> = pairs.iter().map(|(_, s)| s.p_star).collect();
+        let claim =
+            format!("LCN P* ∝ P*_{name}: learning the task coincides with {column} becoming small");
+        if pairs.is_empty() {
+            report.verdicts.push(Verdict {
+                claim,
+                measured: format!("no configuration has both P* and P*_{name}"),
+                holds: None,
+            });
+            continue;
+        }
+        report
+            .verdicts
+            .push(collapse_verdict(&claim, &measured, &predicted, &mut chart));
+        chart.notes.push(width_note(rows));
+        panels.push(chart);
+    }
+    panels
+}
+
+fn fig12(input: &FigureInput, report: &mut FigureReport) -> Vec<Chart> {
+    let rows = input.rows;
+    let groups = by_config(rows);
+    // The L = 2 LCN with the largest prediction: the widest range of P around its P*.
+    let Some((key, group)) = groups
+        .iter()
+        .filter(|(k, _)| k.model == "lcn" && k.levels == 2)
+        .max_by(|a, b| {
+            a.0.prediction()
+                .partial_cmp(&b.0.prediction())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        })
+    else {
+        report.notes.push("no L = 2 LCN runs".into());
+        return Vec::new();
+    };
+    let mut panels = Vec::new();
+    for (name, observable, full) in [
+        ("S", Observable::S2, "synonyms p_l"),
+        ("D", Observable::D2, "diffeomorphisms τ_l"),
+    ] {
+        let threshold =
+            paper_threshold(observable, Model::Lcn, key.levels, key.patch).unwrap_or(f64::NAN);
+        let mut chart = Chart {
+            title: format!("LCN {}: {name}_(k,l) vs P ({full})", key.label()),
+            x: Axis::log("P (training points)"),
+            y: Axis::log(format!("{name}_(k,l)")),
+            ..Chart::default()
+        };
+        chart.hlines.push(RefLine {
+            y: threshold,
+            label: format!("{name}_2 threshold {:.0}%", 100.0 * threshold),
+            color: None,
+        });
+        for k in ["1", "2", "out"] {
+            for l in 1..=key.levels {
+                let column = format!("{name}_{k}_{l}");
+                let points: Vec<Point> = summary_curve(group, &column)
+                    .into_iter()
+                    .map(|(p, median, lo, hi)| Point::new(p, median).with_y_error(lo, hi))
+                    .collect();
+                if !points.is_empty() {
+                    chart.series.push(Series::new(
+                        format!("k={k}, l={l}"),
+                        SeriesStyle::LineAndMarkers,
+                        points,
+                    ));
+                }
+            }
+        }
+        let curve = summary_curve(group, &format!("{name}_2_1"));
+        let verdict = match (curve.first(), curve.last()) {
+            (Some(first), Some(last)) if curve.len() >= 2 => {
+                let holds = last.1 < threshold && last.1 < 0.5 * first.1;
+                Verdict {
+                    claim: format!(
+                        "{name}_(2,1) of an LCN decreases with P and falls below {:.0}% once the task is learnt",
+                        100.0 * threshold
+                    ),
+                    measured: format!(
+                        "{name}_(2,1) = {} at P = {} → {} at P = {} → {}",
+                        show(first.1),
+                        show(first.0),
+                        show(last.1),
+                        show(last.0),
+                        if holds { "holds" } else { "does not hold" }
+                    ),
+                    holds: Some(holds),
+                }
+            }
+            _ => Verdict {
+                claim: format!("{name}_(2,1) decreases with P"),
+                measured: "fewer than two P measured".into(),
+                holds: None,
+            },
+        };
+        if let Some(e) = p_star(group, "test_error", ERROR_THRESHOLD).and_then(|e| e.median()) {
+            chart.notes.push(format!("P* (ε = 10%) = {}", show(e)));
+        }
+        chart.notes.push(verdict.measured.clone());
+        chart.notes.push(width_note(rows));
+        report.verdicts.push(verdict);
+        panels.push(chart);
+    }
+    panels
+}
+
+/// Eq. 5 over (d, F) at v = m = nc = 10, s = 5, with the measured LCNs overlaid, and
+/// the measured P*/nc against Eq. 5 evaluated at each configuration's own m and s.
+fn fig05(input: &FigureInput, mut report: FigureReport) -> Result<FigureReport, FigureError> {
+    let (m, s) = (10u32, 5u32);
+    let n = 48;
+    let log_edges = |lo: f64, hi: f64| -> Vec<f64> {
+        (0..=n)
+            .map(|i| 10f64.powf(lo + (hi - lo) * i as f64 / n as f64))
+            .collect()
+    };
+    let x_edges = log_edges(0.5, 7.0);
+    let y_edges = log_edges(-5.0, 0.0);
+    let centre = |edges: &[f64], i: usize| (edges[i] * edges[i + 1]).sqrt();
+    let values: Vec<Vec<f64>> = (0..n)
+        .map(|iy| {
+            (0..n)
+                .map(|ix| {
+                    predict::eq5_lcn(centre(&x_edges, ix), centre(&y_edges, iy), m, s)
+                        .unwrap_or(f64::NAN)
+                })
+                .collect()
+        })
+        .collect();
+    let points = p_stars(
+        input.rows,
+        "lcn",
+        "test_error",
+        &|_| ERROR_THRESHOLD,
+        &mut report.notes,
+    );
+    let overlay = vec![Series::new(
+        "measured LCN configurations (their own m, s)",
+        SeriesStyle::Markers,
+        points
+            .iter()
+            .map(|p| {
+                let (d, f) = p.key.d_and_f();
+                Point::new(d, f)
+            })
+            .collect(),
+    )];
+    let measured: Vec<f64> = points
+        .iter()
+        .map(|p| p.p_star / p.key.classes as f64)
+        .collect();
+    let predicted: Vec<f64> = points
+        .iter()
+        .map(|p| {
+            let (d, f) = p.key.d_and_f();
+            predict::eq5_lcn(d, f, p.key.synonyms, p.key.patch).unwrap_or(f64::NAN)
+        })
+        .collect();
+    let mut scratch = Chart::default();
+    let verdict = collapse_verdict(
+        "LCN P*/nc ∝ F^(log m/log s − 1/2) d^(log m/log s + 1/2) (Eq. 5)",
+        &measured,
+        &predicted,
+        &mut scratch,
+    );
+    let mut notes = vec![format!(
+        "colour: Eq. 5 at m = {m}, s = {s} (up to a constant)"
+    )];
+    notes.extend(
+        scratch
+            .notes
+            .iter()
+            .map(|n| format!("measured P*/nc vs Eq. 5: {n}")),
+    );
+    report.verdicts.push(verdict);
+    let heatmap = Heatmap {
+        title: "Fig. 5: LCN sample complexity (Eq. 5) over d and F".into(),
+        x: Axis::log("input dimension d"),
+        y: Axis::log("informative fraction F = (s0+1)^(−L)"),
+        x_edges,
+        y_edges,
+        values,
+        color_scale: Scale::Log,
+        color_label: "P* (Eq. 5)".into(),
+        overlay,
+        notes,
+        ..Heatmap::default()
+    };
+    let path = png_path(input);
+    draw_heatmap(&heatmap, &input.root.join(&path), (900, 700)).map_err(|source| {
+        FigureError::Plot {
+            figure: input.figure.into(),
+            source,
+        }
+    })?;
+    report.png = Some(path);
+    Ok(report)
+}

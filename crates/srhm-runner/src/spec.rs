@@ -1,0 +1,297 @@
+//! Experiment specs: one TOML file per figure, with `smoke`, `quick` and `paper`
+//! presets, each expanding into independent runs (one network: a model, a data
+//! model, a training-set size P and a seed) that are identified by a hash of
+//! everything that determines their result and addressable by index.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use srhm_grammar::{Params, Sparsity};
+use srhm_models::{Architecture, Parametrisation, TrainConfig};
+use srhm_transforms::DiffeoMode;
+
+use crate::error::{Result, RunnerError};
+use crate::pstar::predicted_p_star;
+
+/// Version of the code that produced a result; part of every run's hash.
+pub const CODE_VERSION: &str = concat!("srhm-lab ", env!("CARGO_PKG_VERSION"));
+
+/// A figure's spec file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Spec {
+    /// Directory name of the figure's results and plots, e.g. `fig04`.
+    pub figure: String,
+    pub title: String,
+    /// The paper's claim this figure checks.
+    pub claim: String,
+    /// A figure drawn from another figure's runs (e.g. fig06 from fig04's) has none
+    /// of its own.
+    #[serde(default)]
+    pub data_from: Option<String>,
+    #[serde(default)]
+    pub presets: BTreeMap<String, Preset>,
+}
+
+/// What one preset trains.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Preset {
+    pub models: Vec<Architecture>,
+    pub width: u32,
+    #[serde(default)]
+    pub parametrisation: Parametrisation,
+    /// Replicas: seed j draws its own rules, data and network (seeds 0..seeds).
+    pub seeds: u64,
+    /// Test points of every run (and of its sensitivities).
+    pub test: usize,
+    /// Learning rate before the parametrisation's scaling (default: SPEC §4's).
+    #[serde(default)]
+    pub lr: Option<f64>,
+    #[serde(default = "default_batch")]
+    pub batch: usize,
+    #[serde(default = "default_loss_threshold")]
+    pub loss_threshold: f64,
+    pub max_steps: u64,
+    pub p: PGrid,
+    /// Also measure S_{k,l}, D_{k,l} and D/G of every run.
+    #[serde(default)]
+    pub sensitivities: bool,
+    #[serde(default)]
+    pub diffeo_mode: DiffeoMode,
+    pub configs: Vec<DataConfig>,
+}
+
+fn default_batch() -> usize {
+    4
+}
+
+fn default_loss_threshold() -> f64 {
+    1e-3
+}
+
+/// The training-set sizes of each configuration.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(rename_all = "lowercase", deny_unknown_fields)]
+pub enum PGrid {
+    /// Multiples of the paper's prediction of P* (Eq. 3 for LCN/FCN, Eq. 4 for CNN), so
+    /// that one grid brackets P* across configurations whose P* differ by decades.
+    Factors(Vec<f64>),
+    /// The same sizes for every configuration.
+    Values(Vec<u64>),
+}
+
+/// A data model: synonyms and classes default to the vocabulary size (the paper's
+/// m = nc = v), sparsity to A.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataConfig {
+    pub levels: u32,
+    pub patch: u32,
+    pub s0: u32,
+    pub vocab: u32,
+    #[serde(default)]
+    pub synonyms: Option<u32>,
+    #[serde(default)]
+    pub classes: Option<u32>,
+    #[serde(default)]
+    pub sparsity_b: bool,
+}
+
+impl DataConfig {
+    pub fn params(&self) -> Params {
+        Params {
+            levels: self.levels,
+            patch: self.patch,
+            vocab: self.vocab,
+            synonyms: self.synonyms.unwrap_or(self.vocab),
+            classes: self.classes.unwrap_or(self.vocab),
+            sparsity: if self.sparsity_b {
+                Sparsity::B { s0: self.s0 }
+            } else {
+                Sparsity::A { s0: self.s0 }
+            },
+        }
+    }
+}
+
+/// One network to train and measure. Everything here determines the result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Run {
+    pub model: Architecture,
+    pub params: Params,
+    pub width: u32,
+    pub parametrisation: Parametrisation,
+    pub train: TrainConfig,
+    pub p: u64,
+    /// Rules, data and network seed.
+    pub seed: u64,
+    pub test: usize,
+    pub sensitivities: bool,
+    pub diffeo_mode: DiffeoMode,
+    pub code_version: String,
+}
+
+impl Run {
+    pub fn model_name(&self) -> &'static str {
+        match self.model {
+            Architecture::Lcn => "lcn",
+            Architecture::Cnn => "cnn",
+            Architecture::Fcn => "fcn",
+        }
+    }
+
+    /// 16 hex digits of SHA-256 of the run's canonical JSON: the name of its result
+    /// file, the same in every figure and on every machine.
+    pub fn hash(&self) -> String {
+        let json = serde_json::to_string(self).expect("a run serialises");
+        let digest = Sha256::digest(json.as_bytes());
+        digest[..8].iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    /// Runs that can share one ensemble: all but P and the seed agree.
+    pub fn ensemble_key(&self) -> String {
+        let mut key = self.clone();
+        key.p = 0;
+        key.seed = 0;
+        serde_json::to_string(&key).expect("a run serialises")
+    }
+}
+
+impl Spec {
+    pub fn load(path: &Path) -> Result<Spec> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| RunnerError::invalid("spec", format!("{}: {e}", path.display())))?;
+        let spec: Spec = toml::from_str(&text)
+            .map_err(|e| RunnerError::invalid("spec", format!("{}: {e}", path.display())))?;
+        for (name, preset) in &spec.presets {
+            spec.check_preset(name, preset)?;
+        }
+        if spec.data_from.is_some() != spec.presets.is_empty() {
+            return Err(RunnerError::invalid(
+                "spec",
+                format!(
+                    "{}: a spec has either presets or `data_from`, not both or neither",
+                    path.display()
+                ),
+            ));
+        }
+        Ok(spec)
+    }
+
+    fn check_preset(&self, name: &str, preset: &Preset) -> Result<()> {
+        let bad = |reason: String| {
+            RunnerError::invalid(
+                "preset",
+                format!("{} preset `{name}`: {reason}", self.figure),
+            )
+        };
+        if preset.models.is_empty() || preset.configs.is_empty() || preset.seeds == 0 {
+            return Err(bad("needs models, configs and seeds ≥ 1".into()));
+        }
+        for config in &preset.configs {
+            let params = config.params();
+            params
+                .validate()
+                .map_err(|e| bad(format!("{config:?}: {e}")))?;
+            for &model in &preset.models {
+                p_values(&preset.p, model, &params, preset.test).map_err(|e| bad(e.to_string()))?;
+            }
+        }
+        Ok(())
+    }
+
+    /// The figure whose runs this one is drawn from (itself, usually).
+    pub fn source(&self) -> &str {
+        self.data_from.as_deref().unwrap_or(&self.figure)
+    }
+
+    pub fn preset(&self, name: &str) -> Result<&Preset> {
+        self.presets.get(name).ok_or_else(|| {
+            RunnerError::invalid(
+                "preset",
+                format!(
+                    "{} has no preset `{name}` (it has: {})",
+                    self.figure,
+                    self.presets.keys().cloned().collect::<Vec<_>>().join(", ")
+                ),
+            )
+        })
+    }
+
+    /// Every run of a preset, in a fixed order: model, configuration, P, seed.
+    pub fn runs(&self, preset_name: &str) -> Result<Vec<Run>> {
+        let preset = self.preset(preset_name)?;
+        let mut runs = Vec::new();
+        for &model in &preset.models {
+            for config in &preset.configs {
+                let params = config.params();
+                let train = TrainConfig {
+                    lr: preset
+                        .lr
+                        .unwrap_or(if params.patch == 2 && params.levels == 2 {
+                            0.01
+                        } else {
+                            0.003
+                        }),
+                    batch: preset.batch,
+                    loss_threshold: preset.loss_threshold,
+                    max_steps: preset.max_steps,
+                    ..TrainConfig::default()
+                };
+                for p in p_values(&preset.p, model, &params, preset.test)? {
+                    for seed in 0..preset.seeds {
+                        runs.push(Run {
+                            model,
+                            params,
+                            width: preset.width,
+                            parametrisation: preset.parametrisation,
+                            train,
+                            p,
+                            seed,
+                            test: preset.test,
+                            sensitivities: preset.sensitivities,
+                            diffeo_mode: preset.diffeo_mode,
+                            code_version: CODE_VERSION.into(),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(runs)
+    }
+}
+
+/// The P values of one configuration: rounded, at least 1, without repeats,
+/// increasing; values beyond the data available besides the test set are dropped
+/// (an error if fewer than two remain: the configuration's data space is too small).
+pub fn p_values(
+    grid: &PGrid,
+    model: Architecture,
+    params: &Params,
+    test: usize,
+) -> Result<Vec<u64>> {
+    let available = params
+        .count_total_u128()
+        .map_or(u64::MAX, |n| n.min(u64::MAX as u128) as u64)
+        .saturating_sub(test as u64);
+    let raw: Vec<u64> = match grid {
+        PGrid::Values(values) => values.clone(),
+        PGrid::Factors(factors) => {
+            let prediction = predicted_p_star(model, params)?;
+            factors
+                .iter()
+                .map(|f| (f * prediction).round() as u64)
+                .collect()
+        }
+    };
+    let mut values: Vec<u64> = raw
+        .into_iter()
+        .map(|p| p.clamp(1, available.max(1)))
+        .collect();
+    values.sort_unstable();
+    values.dedup();
+    Ok(values)
+}
