@@ -2,6 +2,8 @@
 //!
 //! - `cargo xtask setup`: the project-local Python environment (`.venv`), idempotent.
 //! - `cargo xtask test`: setup, then every test of the workspace (nextest + doc tests).
+//! - `cargo xtask figures [--preset quick|smoke|paper] [--only …] [--plot-only]`: setup,
+//!   then every figure of the paper (`srhm figures`), results and PNGs in `paper-figures/`.
 //! - `cargo xtask srhm ARGS…`: setup, then the release `srhm` binary with ARGS.
 
 use std::path::{Path, PathBuf};
@@ -27,6 +29,12 @@ enum Task {
         #[arg(trailing_var_arg = true)]
         nextest_args: Vec<String>,
     },
+    /// Run setup, then every figure of the paper: `srhm figures` (release build) with
+    /// these arguments, e.g. `--preset quick`, `--only fig04,fig06`, `--plot-only`.
+    Figures {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// Run setup, build `srhm` in release mode and run it with these arguments.
     Srhm {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
@@ -40,14 +48,22 @@ fn main() -> Result<()> {
     match cli.command {
         Task::Setup => setup(&root).map(|_| ()),
         Task::Test { nextest_args } => test(&root, &nextest_args),
-        Task::Srhm { args } => {
-            setup(&root)?;
-            run(Command::new(cargo())
-                .current_dir(&root)
-                .args(["run", "--release", "--quiet", "--bin", "srhm", "--"])
-                .args(&args))
+        Task::Srhm { args } => srhm(&root, &args),
+        Task::Figures { args } => {
+            let mut all = vec!["figures".to_string()];
+            all.extend(args);
+            srhm(&root, &all)
         }
     }
+}
+
+/// Setup, then the release `srhm` binary with `args`, from the repository root.
+fn srhm(root: &Path, args: &[String]) -> Result<()> {
+    setup(root)?;
+    run(Command::new(cargo())
+        .current_dir(root)
+        .args(["run", "--release", "--quiet", "--bin", "srhm", "--"])
+        .args(args))
 }
 
 fn workspace_root() -> PathBuf {
