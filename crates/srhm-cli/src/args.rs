@@ -199,6 +199,15 @@ pub enum DiffeoModeArg {
     RedrawSubtree,
 }
 
+impl From<DiffeoModeArg> for DiffeoMode {
+    fn from(mode: DiffeoModeArg) -> Self {
+        match mode {
+            DiffeoModeArg::Pure => DiffeoMode::Pure,
+            DiffeoModeArg::RedrawSubtree => DiffeoMode::RedrawSubtree,
+        }
+    }
+}
+
 impl DiffeoModeArg {
     /// The value as typed on the command line.
     pub fn name(self) -> &'static str {
@@ -224,10 +233,7 @@ pub struct PairArgs {
 impl PairArgs {
     /// The requested operators, with the diffeomorphism mode applied.
     pub fn operators(&self) -> Vec<Operator> {
-        let mode = match self.diffeo_mode {
-            DiffeoModeArg::Pure => DiffeoMode::Pure,
-            DiffeoModeArg::RedrawSubtree => DiffeoMode::RedrawSubtree,
-        };
+        let mode = DiffeoMode::from(self.diffeo_mode);
         self.pairs
             .iter()
             .map(|op| match *op {

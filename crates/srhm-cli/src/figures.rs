@@ -7,9 +7,8 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 use srhm_figures::{FigureInput, build, write_index};
-use srhm_runner::{RunStore, Spec, Status, execute_runs};
+use srhm_runner::{RunStore, Spec, Status};
 use srhm_store::{Record, compact};
 
 use crate::UsageError;
@@ -100,31 +99,7 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
         if let Some(device) = device {
             let indexed: Vec<(usize, srhm_runner::Run)> =
                 runs.iter().cloned().enumerate().collect();
-            let bar = ProgressBar::new(indexed.len() as u64);
-            bar.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {prefix} {bar:24} {pos}/{len} runs · ETA {eta} · {wide_msg}",
-                )
-                .expect("valid template"),
-            );
-            bar.set_prefix(source.figure.clone());
-            let summary = execute_runs(&store, &indexed, device, &mut |p| {
-                bar.set_position(p.done as u64);
-                bar.set_message(p.message);
-            })
-            .map_err(runner_error)?;
-            bar.finish_and_clear();
-            for (aside, error) in &summary.damaged {
-                eprintln!("warning: {error} (kept as {}; run again)", aside.display());
-            }
-            eprintln!(
-                "{}: {} runs ({} done before, {} reused, {} trained)",
-                source.figure,
-                runs.len(),
-                summary.already_done,
-                summary.reused,
-                summary.trained
-            );
+            crate::run::execute_with_progress(&store, &source.figure, &indexed, device)?;
         }
         let (_, damaged) = compact(&store.runs_dir(), &store.table_path())
             .with_context(|| format!("compacting {}", store.runs_dir().display()))?;

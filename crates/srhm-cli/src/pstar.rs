@@ -10,7 +10,6 @@ use srhm_runner::{
     InputFormat, PStarConfig, SensitivityConfig, predicted_p_star, scaling_model, search_p_star,
 };
 use srhm_scaling::{AdaptiveSearch, Observable, paper_threshold};
-use srhm_transforms::DiffeoMode;
 
 use crate::UsageError;
 use crate::args::{DiffeoModeArg, GeneratorArgs};
@@ -103,10 +102,7 @@ pub fn run(args: &PStarArgs) -> anyhow::Result<()> {
         observable: args.observable,
         search,
         sensitivity: SensitivityConfig {
-            diffeo_mode: match args.diffeo_mode {
-                DiffeoModeArg::Pure => DiffeoMode::Pure,
-                DiffeoModeArg::RedrawSubtree => DiffeoMode::RedrawSubtree,
-            },
+            diffeo_mode: args.diffeo_mode.into(),
             seed: args.net.net_seed,
             ..SensitivityConfig::default()
         },

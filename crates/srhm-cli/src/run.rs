@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use srhm_runner::{RunStore, Spec, execute_runs};
+use srhm_models::tch::Device;
+use srhm_runner::{Run, RunStore, Spec, execute_runs};
 
 use crate::UsageError;
 use crate::train::{DeviceArg, runner_error};
@@ -51,7 +52,7 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
             .unwrap_or_else(|| default_store(&args.spec)),
         &spec.figure,
     );
-    let selected: Vec<(usize, srhm_runner::Run)> = match args.index {
+    let selected: Vec<(usize, Run)> = match args.index {
         Some(i) if i >= runs.len() => {
             return Err(UsageError::Conflict(format!(
                 "--index {i} is past the last run ({} runs in {} --preset {})",
@@ -82,15 +83,26 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         }
         return Ok(());
     }
-    let bar = ProgressBar::new(selected.len() as u64);
+    execute_with_progress(&store, &spec.figure, &selected, device)
+}
+
+/// Executes `runs` into `store` with a progress bar over runs, then reports on stderr
+/// what was done before, reused, trained, and any damaged file.
+pub fn execute_with_progress(
+    store: &RunStore,
+    figure: &str,
+    runs: &[(usize, Run)],
+    device: Device,
+) -> anyhow::Result<()> {
+    let bar = ProgressBar::new(runs.len() as u64);
     bar.set_style(
         ProgressStyle::with_template(
             "{spinner} {prefix} {bar:24} {pos}/{len} runs · ETA {eta} · {wide_msg}",
         )
         .expect("valid template"),
     );
-    bar.set_prefix(spec.figure.clone());
-    let summary = execute_runs(&store, &selected, device, &mut |p| {
+    bar.set_prefix(figure.to_string());
+    let summary = execute_runs(store, runs, device, &mut |p| {
         bar.set_position(p.done as u64);
         bar.set_message(p.message);
     })
@@ -100,9 +112,8 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
         eprintln!("warning: {error} (kept as {}; run again)", aside.display());
     }
     eprintln!(
-        "{}: {} runs: {} already done, {} reused from other figures, {} trained",
-        spec.figure,
-        selected.len(),
+        "{figure}: {} runs: {} already done, {} reused from other figures, {} trained",
+        runs.len(),
         summary.already_done,
         summary.reused,
         summary.trained

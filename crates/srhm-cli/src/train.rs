@@ -15,7 +15,6 @@ use srhm_models::{
 };
 use srhm_runner::{InputFormat, RunnerError, SensitivityConfig, SensitivityEntry, sensitivities};
 use srhm_store::read_dataset;
-use srhm_transforms::DiffeoMode;
 
 use crate::UsageError;
 use crate::args::{DatasetArgs, DiffeoModeArg, GeneratorArgs};
@@ -339,10 +338,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         bar.set_message("measuring sensitivities");
         let rules = Rules::sample(&params, data.rules_seed).map_err(UsageError::from)?;
         let config = SensitivityConfig {
-            diffeo_mode: match args.diffeo_mode {
-                DiffeoModeArg::Pure => DiffeoMode::Pure,
-                DiffeoModeArg::RedrawSubtree => DiffeoMode::RedrawSubtree,
-            },
+            diffeo_mode: args.diffeo_mode.into(),
             seed: args.net.net_seed,
             ..SensitivityConfig::default()
         };
