@@ -146,7 +146,13 @@ fn collapse_verdict(
 ) -> Verdict {
     match collapse(measured, predicted) {
         Ok(c) => {
-            let holds = c.holds;
+            // An interval that reaches 0 cannot tell the law from no dependence at all:
+            // containing 1 then proves nothing.
+            let holds = if c.slope_ci.0 <= 0.0 {
+                None
+            } else {
+                Some(c.holds)
+            };
             let text = format!(
                 "slope {:.2} [{:.2}, {:.2}] over {} configurations, prefactor {:.3} → {}",
                 c.slope,
@@ -154,7 +160,12 @@ fn collapse_verdict(
                 c.slope_ci.1,
                 measured.len(),
                 c.prefactor,
-                if holds { "holds" } else { "does not hold" }
+                match holds {
+                    Some(true) => "holds",
+                    Some(false) => "does not hold",
+                    None =>
+                        "undecided (the interval reaches 0: too few or too close configurations)",
+                }
             );
             chart.lines.push(FunctionLine::power_law(
                 format!("fit: slope {:.2}", c.slope),
@@ -172,7 +183,7 @@ fn collapse_verdict(
             Verdict {
                 claim: claim.into(),
                 measured: text,
-                holds: Some(holds),
+                holds,
             }
         }
         Err(e) => Verdict {
@@ -312,10 +323,13 @@ fn fig06(input: &FigureInput, report: &mut FigureReport) -> Vec<Chart> {
             pairs
                 .iter()
                 .map(|(e, s)| {
-                    interval_point(s.p_star, e).with_x_error(
-                        s.lo.max(f64::MIN_POSITIVE),
-                        if s.hi.is_finite() { s.hi } else { s.p_star },
-                    )
+                    let point = interval_point(s.p_star, e);
+                    // An unbounded end (a seed never measured on that side) has no bar.
+                    if s.lo > 0.0 && s.hi.is_finite() {
+                        point.with_x_error(s.lo, s.hi)
+                    } else {
+                        point
+                    }
                 })
                 .collect(),
         ));
@@ -444,8 +458,12 @@ fn fig05(input: &FigureInput, mut report: FigureReport) -> Result<FigureReport, 
         .map(|iy| {
             (0..n)
                 .map(|ix| {
-                    predict::eq5_lcn(centre(&x_edges, ix), centre(&y_edges, iy), m, s)
-                        .unwrap_or(f64::NAN)
+                    let (d, f) = (centre(&x_edges, ix), centre(&y_edges, iy));
+                    // d·F = s^L: below s there is not even one level.
+                    if d * f < s as f64 {
+                        return f64::NAN;
+                    }
+                    predict::eq5_lcn(d, f, m, s).unwrap_or(f64::NAN)
                 })
                 .collect()
         })
@@ -486,15 +504,11 @@ fn fig05(input: &FigureInput, mut report: FigureReport) -> Result<FigureReport, 
         &predicted,
         &mut scratch,
     );
-    let mut notes = vec![format!(
-        "colour: Eq. 5 at m = {m}, s = {s} (up to a constant)"
-    )];
-    notes.extend(
-        scratch
-            .notes
-            .iter()
-            .map(|n| format!("measured P*/nc vs Eq. 5: {n}")),
-    );
+    let mut notes = vec![
+        format!("colour: Eq. 5 at m = {m}, s = {s} (up to a constant); grey: d·F < s"),
+        "measured P*/nc vs Eq. 5 at their own m, s:".to_string(),
+    ];
+    notes.extend(scratch.notes.iter().cloned());
     report.verdicts.push(verdict);
     let heatmap = Heatmap {
         title: "Fig. 5: LCN sample complexity (Eq. 5) over d and F".into(),
@@ -507,6 +521,8 @@ fn fig05(input: &FigureInput, mut report: FigureReport) -> Result<FigureReport, 
         color_label: "P* (Eq. 5)".into(),
         overlay,
         notes,
+        legend_at: srhm_plots::Placement::LowerRight,
+        notes_at: srhm_plots::Placement::UpperLeft,
         ..Heatmap::default()
     };
     let path = png_path(input);
