@@ -93,10 +93,21 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
     } else {
         Some(resolve(args.device, args.threads)?)
     };
-    for source in &sources {
+    // Only the selected figures' data are trained; every figure with results in the
+    // store is redrawn, so that the index page always lists them all.
+    let mut everything: Vec<&Spec> = Vec::new();
+    for spec in specs.values() {
+        if let Some(source) = specs.get(spec.source())
+            && !everything.iter().any(|s| s.figure == source.figure)
+        {
+            everything.push(source);
+        }
+    }
+    for source in &everything {
         let runs = source.runs(&args.preset).map_err(runner_error)?;
         let store = RunStore::new(&args.store, &source.figure);
-        if let Some(device) = device {
+        let wanted = sources.iter().any(|s| s.figure == source.figure);
+        if let (Some(device), true) = (device, wanted) {
             let indexed: Vec<(usize, srhm_runner::Run)> =
                 runs.iter().cloned().enumerate().collect();
             crate::run::execute_with_progress(&store, &source.figure, &indexed, device)?;
@@ -117,7 +128,7 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
                 _ => missing += 1,
             }
         }
-        if missing > 0 {
+        if missing > 0 && wanted {
             eprintln!(
                 "{}: {missing} of {} runs of preset `{}` are not in the store",
                 source.figure,
@@ -128,7 +139,7 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
         rows.insert(source.figure.clone(), found);
     }
     let mut reports = Vec::new();
-    for spec in &selected {
+    for spec in specs.values() {
         let report = build(&FigureInput {
             figure: &spec.figure,
             title: &spec.title,
@@ -136,6 +147,7 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
             preset: &args.preset,
             rows: &rows[spec.source()],
             root: &args.store,
+            panels: &spec.panels,
         })?;
         for verdict in &report.verdicts {
             let mark = match verdict.holds {

@@ -13,8 +13,55 @@ use srhm_store::Record;
 use crate::analysis::{ConfigKey, by_config, p_star, show, summary_curve};
 use crate::{FigureError, FigureReport, Verdict};
 
-/// The figures this crate draws, in the order of the paper.
-pub const FIGURES: [&str; 4] = ["fig04", "fig05", "fig06", "fig12"];
+/// What a panel shows; specs list them as `kind:model` strings, e.g. `pstar:lcn`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Panel {
+    /// Test error against P for every configuration, with the 10% line.
+    Curves(String),
+    /// P* against the paper's prediction (Eq. 3, or Eq. 4 for CNNs); verdict: slope 1.
+    PStar(String),
+    /// P* against P*_S (S_(2,1) below the paper's threshold); verdict: slope 1.
+    PStarS(String),
+    /// P* against P*_D (D_(2,1) below the paper's threshold); verdict: slope 1.
+    PStarD(String),
+    /// S_(k,l) against P for every layer and level of one configuration.
+    SensitivityS(String),
+    /// D_(k,l) against P likewise.
+    SensitivityD(String),
+    /// Eq. 5 over (d, F) with the measured LCNs overlaid (a figure of its own).
+    Eq5,
+}
+
+impl std::str::FromStr for Panel {
+    type Err = FigureError;
+
+    fn from_str(text: &str) -> Result<Self, FigureError> {
+        let (kind, model) = text.split_once(':').unwrap_or((text, ""));
+        let model = model.to_string();
+        let needs_model = |panel: Panel| {
+            if ["lcn", "cnn", "fcn"].contains(&model.as_str()) {
+                Ok(panel)
+            } else {
+                Err(FigureError::Panel(format!(
+                    "`{text}`: the model must be lcn, cnn or fcn"
+                )))
+            }
+        };
+        match kind {
+            "curves" => needs_model(Panel::Curves(model.clone())),
+            "pstar" => needs_model(Panel::PStar(model.clone())),
+            "pstar-s" => needs_model(Panel::PStarS(model.clone())),
+            "pstar-d" => needs_model(Panel::PStarD(model.clone())),
+            "sensitivity-s" => needs_model(Panel::SensitivityS(model.clone())),
+            "sensitivity-d" => needs_model(Panel::SensitivityD(model.clone())),
+            "eq5" => Ok(Panel::Eq5),
+            _ => Err(FigureError::Panel(format!(
+                "unknown panel `{text}` (curves, pstar, pstar-s, pstar-d, sensitivity-s, \
+                 sensitivity-d with `:model`, or eq5)"
+            ))),
+        }
+    }
+}
 
 /// What a figure is drawn from.
 pub struct FigureInput<'a> {
@@ -25,6 +72,8 @@ pub struct FigureInput<'a> {
     /// Rows of the preset's runs (of the spec the figure takes its data from).
     pub rows: &'a [Record],
     pub root: &'a Path,
+    /// The spec's panels, e.g. `["curves:lcn", "pstar:lcn", "pstar:cnn"]`.
+    pub panels: &'a [String],
 }
 
 const ERROR_THRESHOLD: f64 = 0.10;
@@ -48,16 +97,38 @@ pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
             .push("no results in the store for this preset: run the figure first".into());
         return Ok(report);
     }
-    let panels = match input.figure {
-        "fig04" => fig04(input, &mut report),
-        "fig05" => return fig05(input, report),
-        "fig06" => fig06(input, &mut report),
-        "fig12" => fig12(input, &mut report),
-        other => return Err(FigureError::Unknown(other.into())),
-    };
-    if panels.is_empty() {
-        report.notes.push("nothing to draw".into());
-        return Ok(report);
+    let kinds: Vec<Panel> = input
+        .panels
+        .iter()
+        .map(|p| p.parse())
+        .collect::<Result<_, _>>()?;
+    if kinds == [Panel::Eq5] {
+        return eq5_heatmap(input, report);
+    }
+    let mut panels = Vec::new();
+    for kind in &kinds {
+        let letter = (b'A' + panels.len() as u8) as char;
+        let chart = match kind {
+            Panel::Curves(model) => Some(learning_curves(input.rows, model)),
+            Panel::PStar(model) => p_star_vs_prediction(input.rows, model, &mut report),
+            Panel::PStarS(model) => {
+                p_star_vs_sensitivity(input.rows, model, Observable::S2, &mut report)
+            }
+            Panel::PStarD(model) => {
+                p_star_vs_sensitivity(input.rows, model, Observable::D2, &mut report)
+            }
+            Panel::SensitivityS(model) => {
+                sensitivity_curves(input.rows, model, Observable::S2, &mut report)
+            }
+            Panel::SensitivityD(model) => {
+                sensitivity_curves(input.rows, model, Observable::D2, &mut report)
+            }
+            Panel::Eq5 => return Err(FigureError::Panel("`eq5` is a figure of its own".into())),
+        };
+        if let Some(mut chart) = chart {
+            chart.title = format!("{letter}: {}", chart.title);
+            panels.push(chart);
+        }
     }
     if panels.is_empty() {
         report.notes.push("nothing to draw".into());
@@ -197,253 +268,266 @@ fn collapse_verdict(
     }
 }
 
-fn fig04(input: &FigureInput, report: &mut FigureReport) -> Vec<Chart> {
-    let rows = input.rows;
-    let mut curves = Chart {
-        title: "A: LCN test error vs P".into(),
+fn model_title(model: &str) -> String {
+    model.to_uppercase()
+}
+
+/// "an LCN", "a CNN", "an FCN".
+fn with_article(model: &str) -> String {
+    let article = if model == "cnn" { "a" } else { "an" };
+    format!("{article} {}", model_title(model))
+}
+
+fn learning_curves(rows: &[Record], model: &str) -> Chart {
+    let mut chart = Chart {
+        title: format!("{} test error vs P", model_title(model)),
         x: Axis::log("P (training points)"),
         y: Axis::log("test error ε"),
         ..Chart::default()
     };
-    curves.hlines.push(RefLine {
+    chart.hlines.push(RefLine {
         y: ERROR_THRESHOLD,
         label: "ε* = 10%".into(),
         color: None,
     });
     for (key, group) in by_config(rows) {
-        if key.model != "lcn" {
+        if key.model != model {
             continue;
         }
         let points = summary_curve(&group, "test_error")
             .into_iter()
             .map(|(p, median, lo, hi)| Point::new(p, median).with_y_error(lo, hi))
             .collect();
-        curves.series.push(Series::new(
+        chart.series.push(Series::new(
             key.label(),
             SeriesStyle::LineAndMarkers,
             points,
         ));
     }
-    curves.notes.push(width_note(rows));
-    curves.notes.push("median over seeds, bars: min–max".into());
-    let mut panels = vec![curves];
-    for (model, equation, name) in [("lcn", "Eq. 3", "B: LCN"), ("cnn", "Eq. 4", "C: CNN")] {
-        let points = p_stars(
-            rows,
-            model,
-            "test_error",
-            &|_| ERROR_THRESHOLD,
-            &mut report.notes,
-        );
-        let mut chart = Chart {
-            title: format!("{name}: P* vs {equation}"),
-            x: Axis::log(format!("{equation} prediction")),
-            y: Axis::log("measured P* (ε = 10%)"),
-            ..Chart::default()
-        };
-        let predicted: Vec<f64> = points
-            .iter()
-            .map(|p| p.key.prediction().unwrap_or(f64::NAN))
-            .collect();
-        let measured: Vec<f64> = points.iter().map(|p| p.p_star).collect();
-        chart.series.push(Series::new(
-            "median P* (bootstrap 95%)",
-            SeriesStyle::Markers,
-            points
-                .iter()
-                .zip(&predicted)
-                .map(|(p, &x)| interval_point(x, p))
-                .collect(),
-        ));
-        let claim = format!("{name} P* ∝ {equation} (slope 1 in log–log)");
-        if !points.is_empty() {
-            report
-                .verdicts
-                .push(collapse_verdict(&claim, &measured, &predicted, &mut chart));
-            panels.push(chart);
-        } else {
-            report.verdicts.push(Verdict {
-                claim,
-                measured: "no configuration reached 10% test error".into(),
-                holds: None,
-            });
-        }
-    }
-    panels
+    chart.notes.push(width_note(rows));
+    chart.notes.push("median over seeds, bars: min–max".into());
+    chart
 }
 
-fn fig06(input: &FigureInput, report: &mut FigureReport) -> Vec<Chart> {
-    let rows = input.rows;
-    let threshold = |observable| {
-        move |key: &ConfigKey| {
-            paper_threshold(observable, Model::Lcn, key.levels, key.patch).unwrap_or(f64::NAN)
-        }
-    };
-    let errors = p_stars(
+fn p_star_vs_prediction(rows: &[Record], model: &str, report: &mut FigureReport) -> Option<Chart> {
+    let equation = if model == "cnn" { "Eq. 4" } else { "Eq. 3" };
+    let name = model_title(model);
+    let points = p_stars(
         rows,
-        "lcn",
+        model,
         "test_error",
         &|_| ERROR_THRESHOLD,
         &mut report.notes,
     );
-    let mut panels = Vec::new();
-    for (column, observable, name) in [
-        ("S_2_1", Observable::S2, "S"),
-        ("D_2_1", Observable::D2, "D"),
-    ] {
-        let by_sensitivity = p_stars(
-            rows,
-            "lcn",
-            column,
-            &threshold(observable),
-            &mut report.notes,
-        );
-        let pairs: Vec<(&crate::figures::PStarPoint, &crate::figures::PStarPoint)> = errors
-            .iter()
-            .filter_map(|e| {
-                by_sensitivity
-                    .iter()
-                    .find(|s| s.key == e.key)
-                    .map(|s| (e, s))
-            })
-            .collect();
-        let cut = pairs
-            .first()
-            .map(|(e, _)| threshold(observable)(&e.key))
-            .unwrap_or(f64::NAN);
-        let mut chart = Chart {
-            title: format!("LCN: P* vs P*_{name} ({column} = {:.0}%)", 100.0 * cut),
-            x: Axis::log(format!("P*_{name} ({column} below threshold)")),
-            y: Axis::log("P* (test error 10%)"),
-            ..Chart::default()
-        };
-        chart.series.push(Series::new(
-            "configurations (median, bootstrap 95%)",
-            SeriesStyle::Markers,
-            pairs
-                .iter()
-                .map(|(e, s)| {
-                    let point = interval_point(s.p_star, e);
-                    // An unbounded end (a seed never measured on that side) has no bar.
-                    if s.lo > 0.0 && s.hi.is_finite() {
-                        point.with_x_error(s.lo, s.hi)
-                    } else {
-                        point
-                    }
-                })
-                .collect(),
-        ));
-        let measured: Vec<f64> = pairs.iter().map(|(e, _)| e.p_star).collect();
-        let predicted: Vec<f64> = pairs.iter().map(|(_, s)| s.p_star).collect();
-        let claim =
-            format!("LCN P* ∝ P*_{name}: learning the task coincides with {column} becoming small");
-        if pairs.is_empty() {
-            report.verdicts.push(Verdict {
-                claim,
-                measured: format!("no configuration has both P* and P*_{name}"),
-                holds: None,
-            });
-            continue;
-        }
-        report
-            .verdicts
-            .push(collapse_verdict(&claim, &measured, &predicted, &mut chart));
-        chart.notes.push(width_note(rows));
-        panels.push(chart);
+    let claim = format!("{name} P* ∝ {equation} (slope 1 in log–log)");
+    if points.is_empty() {
+        report.verdicts.push(Verdict {
+            claim,
+            measured: "no configuration reached 10% test error".into(),
+            holds: None,
+        });
+        return None;
     }
-    panels
+    let mut chart = Chart {
+        title: format!("{name}: P* vs {equation}"),
+        x: Axis::log(format!("{equation} prediction")),
+        y: Axis::log("measured P* (ε = 10%)"),
+        ..Chart::default()
+    };
+    let predicted: Vec<f64> = points
+        .iter()
+        .map(|p| p.key.prediction().unwrap_or(f64::NAN))
+        .collect();
+    let measured: Vec<f64> = points.iter().map(|p| p.p_star).collect();
+    chart.series.push(Series::new(
+        "median P* (bootstrap 95%)",
+        SeriesStyle::Markers,
+        points
+            .iter()
+            .zip(&predicted)
+            .map(|(p, &x)| interval_point(x, p))
+            .collect(),
+    ));
+    report
+        .verdicts
+        .push(collapse_verdict(&claim, &measured, &predicted, &mut chart));
+    chart.notes.push(width_note(rows));
+    Some(chart)
 }
 
-fn fig12(input: &FigureInput, report: &mut FigureReport) -> Vec<Chart> {
-    let rows = input.rows;
+/// The paper's threshold of S_2 or D_2 for this model and configuration.
+fn sensitivity_threshold(observable: Observable, model: &str, key: &ConfigKey) -> f64 {
+    let model = model.parse().unwrap_or(Model::Lcn);
+    paper_threshold(observable, model, key.levels, key.patch).unwrap_or(f64::NAN)
+}
+
+fn p_star_vs_sensitivity(
+    rows: &[Record],
+    model: &str,
+    observable: Observable,
+    report: &mut FigureReport,
+) -> Option<Chart> {
+    let (column, name) = match observable {
+        Observable::S2 => ("S_2_1", "S"),
+        _ => ("D_2_1", "D"),
+    };
+    let errors = p_stars(
+        rows,
+        model,
+        "test_error",
+        &|_| ERROR_THRESHOLD,
+        &mut report.notes,
+    );
+    let threshold = |key: &ConfigKey| sensitivity_threshold(observable, model, key);
+    let by_sensitivity = p_stars(rows, model, column, &threshold, &mut report.notes);
+    let pairs: Vec<(&PStarPoint, &PStarPoint)> = errors
+        .iter()
+        .filter_map(|e| {
+            by_sensitivity
+                .iter()
+                .find(|s| s.key == e.key)
+                .map(|s| (e, s))
+        })
+        .collect();
+    let title = model_title(model);
+    let claim =
+        format!("{title} P* ∝ P*_{name}: learning the task coincides with {column} becoming small");
+    if pairs.is_empty() {
+        report.verdicts.push(Verdict {
+            claim,
+            measured: format!("no configuration has both P* and P*_{name}"),
+            holds: None,
+        });
+        return None;
+    }
+    let cuts: std::collections::BTreeSet<String> = pairs
+        .iter()
+        .map(|(e, _)| format!("{:.0}%", 100.0 * threshold(&e.key)))
+        .collect();
+    let cuts: Vec<String> = cuts.into_iter().collect();
+    let mut chart = Chart {
+        title: format!("{title}: P* vs P*_{name} ({column} = {})", cuts.join(", ")),
+        x: Axis::log(format!("P*_{name} ({column} below threshold)")),
+        y: Axis::log("P* (test error 10%)"),
+        ..Chart::default()
+    };
+    chart.series.push(Series::new(
+        "configurations (median, bootstrap 95%)",
+        SeriesStyle::Markers,
+        pairs
+            .iter()
+            .map(|(e, s)| {
+                let point = interval_point(s.p_star, e);
+                // An unbounded end (a seed never measured on that side) has no bar.
+                if s.lo > 0.0 && s.hi.is_finite() {
+                    point.with_x_error(s.lo, s.hi)
+                } else {
+                    point
+                }
+            })
+            .collect(),
+    ));
+    let measured: Vec<f64> = pairs.iter().map(|(e, _)| e.p_star).collect();
+    let predicted: Vec<f64> = pairs.iter().map(|(_, s)| s.p_star).collect();
+    report
+        .verdicts
+        .push(collapse_verdict(&claim, &measured, &predicted, &mut chart));
+    chart.notes.push(width_note(rows));
+    Some(chart)
+}
+
+fn sensitivity_curves(
+    rows: &[Record],
+    model: &str,
+    observable: Observable,
+    report: &mut FigureReport,
+) -> Option<Chart> {
     let groups = by_config(rows);
-    // The L = 2 LCN with the largest prediction: the widest range of P around its P*.
+    // The L = 2 network with the largest prediction: the widest range of P around its P*.
     let Some((key, group)) = groups
         .iter()
-        .filter(|(k, _)| k.model == "lcn" && k.levels == 2)
+        .filter(|(k, _)| k.model == model && k.levels == 2)
         .max_by(|a, b| {
             a.0.prediction()
                 .partial_cmp(&b.0.prediction())
                 .unwrap_or(std::cmp::Ordering::Equal)
         })
     else {
-        report.notes.push("no L = 2 LCN runs".into());
-        return Vec::new();
+        report.notes.push(format!("no L = 2 {model} runs"));
+        return None;
     };
-    let mut panels = Vec::new();
-    for (name, observable, full) in [
-        ("S", Observable::S2, "synonyms p_l"),
-        ("D", Observable::D2, "diffeomorphisms τ_l"),
-    ] {
-        let threshold =
-            paper_threshold(observable, Model::Lcn, key.levels, key.patch).unwrap_or(f64::NAN);
-        let mut chart = Chart {
-            title: format!("LCN {}: {name}_(k,l) vs P ({full})", key.label()),
-            x: Axis::log("P (training points)"),
-            y: Axis::log(format!("{name}_(k,l)")),
-            ..Chart::default()
-        };
-        chart.hlines.push(RefLine {
-            y: threshold,
-            label: format!("{name}_2 threshold {:.0}%", 100.0 * threshold),
-            color: None,
-        });
-        for k in ["1", "2", "out"] {
-            for l in 1..=key.levels {
-                let column = format!("{name}_{k}_{l}");
-                let points: Vec<Point> = summary_curve(group, &column)
-                    .into_iter()
-                    .map(|(p, median, lo, hi)| Point::new(p, median).with_y_error(lo, hi))
-                    .collect();
-                if !points.is_empty() {
-                    chart.series.push(Series::new(
-                        format!("k={k}, l={l}"),
-                        SeriesStyle::LineAndMarkers,
-                        points,
-                    ));
-                }
+    let (name, full) = match observable {
+        Observable::S2 => ("S", "synonyms p_l"),
+        _ => ("D", "diffeomorphisms τ_l"),
+    };
+    let threshold = sensitivity_threshold(observable, model, key);
+    let title = model_title(model);
+    let mut chart = Chart {
+        title: format!("{title} {}: {name}_(k,l) vs P ({full})", key.label()),
+        x: Axis::log("P (training points)"),
+        y: Axis::log(format!("{name}_(k,l)")),
+        ..Chart::default()
+    };
+    chart.hlines.push(RefLine {
+        y: threshold,
+        label: format!("{name}_2 threshold {:.0}%", 100.0 * threshold),
+        color: None,
+    });
+    for k in ["1", "2", "out"] {
+        for l in 1..=key.levels {
+            let column = format!("{name}_{k}_{l}");
+            let points: Vec<Point> = summary_curve(group, &column)
+                .into_iter()
+                .map(|(p, median, lo, hi)| Point::new(p, median).with_y_error(lo, hi))
+                .collect();
+            if !points.is_empty() {
+                chart.series.push(Series::new(
+                    format!("k={k}, l={l}"),
+                    SeriesStyle::LineAndMarkers,
+                    points,
+                ));
             }
         }
-        let curve = summary_curve(group, &format!("{name}_2_1"));
-        let verdict = match (curve.first(), curve.last()) {
-            (Some(first), Some(last)) if curve.len() >= 2 => {
-                let holds = last.1 < threshold && last.1 < 0.5 * first.1;
-                Verdict {
-                    claim: format!(
-                        "{name}_(2,1) of an LCN decreases with P and falls below {:.0}% once the task is learnt",
-                        100.0 * threshold
-                    ),
-                    measured: format!(
-                        "{name}_(2,1) = {} at P = {} → {} at P = {} → {}",
-                        show(first.1),
-                        show(first.0),
-                        show(last.1),
-                        show(last.0),
-                        if holds { "holds" } else { "does not hold" }
-                    ),
-                    holds: Some(holds),
-                }
-            }
-            _ => Verdict {
-                claim: format!("{name}_(2,1) decreases with P"),
-                measured: "fewer than two P measured".into(),
-                holds: None,
-            },
-        };
-        if let Some(e) = p_star(group, "test_error", ERROR_THRESHOLD).and_then(|e| e.median()) {
-            chart.notes.push(format!("P* (ε = 10%) = {}", show(e)));
-        }
-        chart.notes.push(verdict.measured.clone());
-        chart.notes.push(width_note(rows));
-        report.verdicts.push(verdict);
-        panels.push(chart);
     }
-    panels
+    let curve = summary_curve(group, &format!("{name}_2_1"));
+    let verdict = match (curve.first(), curve.last()) {
+        (Some(first), Some(last)) if curve.len() >= 2 => {
+            let holds = last.1 < threshold && last.1 < 0.5 * first.1;
+            Verdict {
+                claim: format!(
+                    "{name}_(2,1) of {} decreases with P and falls below {:.0}% once the task is learnt",
+                    with_article(model),
+                    100.0 * threshold
+                ),
+                measured: format!(
+                    "{name}_(2,1) = {} at P = {} → {} at P = {} → {}",
+                    show(first.1),
+                    show(first.0),
+                    show(last.1),
+                    show(last.0),
+                    if holds { "holds" } else { "does not hold" }
+                ),
+                holds: Some(holds),
+            }
+        }
+        _ => Verdict {
+            claim: format!("{name}_(2,1) of {} decreases with P", with_article(model)),
+            measured: "fewer than two P measured".into(),
+            holds: None,
+        },
+    };
+    if let Some(e) = p_star(group, "test_error", ERROR_THRESHOLD).and_then(|e| e.median()) {
+        chart.notes.push(format!("P* (ε = 10%) = {}", show(e)));
+    }
+    chart.notes.push(verdict.measured.clone());
+    chart.notes.push(width_note(rows));
+    report.verdicts.push(verdict);
+    Some(chart)
 }
 
 /// Eq. 5 over (d, F) at v = m = nc = 10, s = 5, with the measured LCNs overlaid, and
 /// the measured P*/nc against Eq. 5 evaluated at each configuration's own m and s.
-fn fig05(input: &FigureInput, mut report: FigureReport) -> Result<FigureReport, FigureError> {
+fn eq5_heatmap(input: &FigureInput, mut report: FigureReport) -> Result<FigureReport, FigureError> {
     let (m, s) = (10u32, 5u32);
     let n = 48;
     let log_edges = |lo: f64, hi: f64| -> Vec<f64> {

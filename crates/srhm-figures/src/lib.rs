@@ -10,7 +10,7 @@ mod index;
 use std::path::PathBuf;
 
 pub use analysis::ConfigKey;
-pub use figures::{FIGURES, FigureInput, build};
+pub use figures::{FigureInput, Panel, build};
 pub use index::write_index;
 use thiserror::Error;
 
@@ -39,8 +39,8 @@ pub struct FigureReport {
 
 #[derive(Debug, Error)]
 pub enum FigureError {
-    #[error("unknown figure `{0}` (known: fig04, fig05, fig06, fig12)")]
-    Unknown(String),
+    #[error("panels: {0}")]
+    Panel(String),
     #[error("{figure}: {source}")]
     Plot {
         figure: String,

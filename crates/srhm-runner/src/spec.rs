@@ -31,6 +31,10 @@ pub struct Spec {
     /// of its own.
     #[serde(default)]
     pub data_from: Option<String>,
+    /// What the figure shows, e.g. `["curves:lcn", "pstar:lcn"]` (read by srhm-figures;
+    /// a spec without panels only runs).
+    #[serde(default)]
+    pub panels: Vec<String>,
     #[serde(default)]
     pub presets: BTreeMap<String, Preset>,
 }
