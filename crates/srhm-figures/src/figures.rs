@@ -28,6 +28,14 @@ pub enum Panel {
     SensitivityS(String),
     /// D_(k,l) against P likewise.
     SensitivityD(String),
+    /// Test error against a layer's sensitivity (S or D, level 1) over every run, opacity
+    /// growing with P, or at one P only (`fixed`); verdict: the error grows with it.
+    ErrorVsSensitivity {
+        model: String,
+        observable: Observable,
+        layer: String,
+        fixed: bool,
+    },
     /// Eq. 5 over (d, F) with the measured LCNs overlaid (a figure of its own).
     Eq5,
 }
@@ -36,8 +44,10 @@ impl std::str::FromStr for Panel {
     type Err = FigureError;
 
     fn from_str(text: &str) -> Result<Self, FigureError> {
-        let (kind, model) = text.split_once(':').unwrap_or((text, ""));
-        let model = model.to_string();
+        let mut parts = text.split(':');
+        let kind = parts.next().unwrap_or("");
+        let model = parts.next().unwrap_or("").to_string();
+        let layer = parts.next().unwrap_or("2").to_string();
         let needs_model = |panel: Panel| {
             if ["lcn", "cnn", "fcn"].contains(&model.as_str()) {
                 Ok(panel)
@@ -55,9 +65,22 @@ impl std::str::FromStr for Panel {
             "sensitivity-s" => needs_model(Panel::SensitivityS(model.clone())),
             "sensitivity-d" => needs_model(Panel::SensitivityD(model.clone())),
             "eq5" => Ok(Panel::Eq5),
+            "error-vs-s" | "error-vs-d" | "error-vs-s-fixed" | "error-vs-d-fixed" => {
+                needs_model(Panel::ErrorVsSensitivity {
+                    model: model.clone(),
+                    observable: if kind.starts_with("error-vs-s") {
+                        Observable::S2
+                    } else {
+                        Observable::D2
+                    },
+                    layer: layer.clone(),
+                    fixed: kind.ends_with("-fixed"),
+                })
+            }
             _ => Err(FigureError::Panel(format!(
                 "unknown panel `{text}` (curves, pstar, pstar-s, pstar-d, sensitivity-s, \
-                 sensitivity-d with `:model`, or eq5)"
+                 sensitivity-d with `:model`; error-vs-s, error-vs-d and their -fixed forms with \
+                 `:model[:layer]`; or eq5)"
             ))),
         }
     }
@@ -123,6 +146,12 @@ pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
             Panel::SensitivityD(model) => {
                 sensitivity_curves(input.rows, model, Observable::D2, &mut report)
             }
+            Panel::ErrorVsSensitivity {
+                model,
+                observable,
+                layer,
+                fixed,
+            } => error_vs_sensitivity(input.rows, model, *observable, layer, *fixed, &mut report),
             Panel::Eq5 => return Err(FigureError::Panel("`eq5` is a figure of its own".into())),
         };
         if let Some(mut chart) = chart {
@@ -522,6 +551,133 @@ fn sensitivity_curves(
     chart.notes.push(verdict.measured.clone());
     chart.notes.push(width_note(rows));
     report.verdicts.push(verdict);
+    Some(chart)
+}
+
+fn error_vs_sensitivity(
+    rows: &[Record],
+    model: &str,
+    observable: Observable,
+    layer: &str,
+    fixed: bool,
+    report: &mut FigureReport,
+) -> Option<Chart> {
+    let name = match observable {
+        Observable::S2 => "S",
+        _ => "D",
+    };
+    let column = format!("{name}_{layer}_1");
+    let runs: Vec<(f64, f64, f64, i64)> = rows
+        .iter()
+        .filter(|r| crate::analysis::text(r, "model") == Some(model))
+        .filter_map(|r| {
+            Some((
+                crate::analysis::float(r, &column)?,
+                crate::analysis::float(r, "test_error")?,
+                crate::analysis::int(r, "p")? as f64,
+                crate::analysis::int(r, "width")?,
+            ))
+        })
+        .collect();
+    let mut ps: Vec<f64> = runs.iter().map(|r| r.2).collect();
+    ps.sort_by(f64::total_cmp);
+    ps.dedup();
+    let title = model_title(model);
+    let claim_scope = if fixed { "at fixed P" } else { "over P" };
+    let claim = format!("{title}: test error grows with {name}_({layer},1) ({claim_scope})");
+    let Some(&middle) = ps.get(ps.len() / 2) else {
+        report.verdicts.push(Verdict {
+            claim,
+            measured: format!("no run measured {column}"),
+            holds: None,
+        });
+        return None;
+    };
+    let runs: Vec<_> = runs
+        .into_iter()
+        .filter(|r| !fixed || r.2 == middle)
+        .collect();
+    let (lo, hi) = (ps[0].ln(), ps[ps.len() - 1].ln());
+    let opacity = |p: f64| {
+        if fixed || hi <= lo {
+            0.9
+        } else {
+            0.15 + 0.85 * (p.ln() - lo) / (hi - lo)
+        }
+    };
+    let mut widths: Vec<i64> = runs.iter().map(|r| r.3).collect();
+    widths.sort_unstable();
+    widths.dedup();
+    let mut chart = Chart {
+        title: if fixed {
+            format!("{title}: ε vs {name}_({layer},1) at P = {middle}")
+        } else {
+            format!("{title}: ε vs {name}_({layer},1), opacity = P")
+        },
+        x: Axis::log(format!("{name}_({layer},1)")),
+        y: Axis::log("test error ε"),
+        ..Chart::default()
+    };
+    for width in &widths {
+        chart.series.push(Series::new(
+            format!("H = {width}"),
+            SeriesStyle::Markers,
+            runs.iter()
+                .filter(|r| r.3 == *width)
+                .map(|r| Point::new(r.0, r.1).with_opacity(opacity(r.2)))
+                .collect(),
+        ));
+    }
+    let usable: Vec<&(f64, f64, f64, i64)> =
+        runs.iter().filter(|r| r.0 > 0.0 && r.1 > 0.0).collect();
+    let fit = srhm_scaling::fit_power_law(
+        &usable.iter().map(|r| r.0).collect::<Vec<_>>(),
+        &usable.iter().map(|r| r.1).collect::<Vec<_>>(),
+    );
+    let verdict = match fit {
+        Ok(f) => {
+            let holds = if f.slope_ci.0 > 0.0 {
+                Some(true)
+            } else if f.slope_ci.1 < 0.0 {
+                Some(false)
+            } else {
+                None
+            };
+            let text = format!(
+                "log ε vs log {name}: slope {:.2} [{:.2}, {:.2}] over {} runs with ε > 0 → {}",
+                f.slope,
+                f.slope_ci.0,
+                f.slope_ci.1,
+                usable.len(),
+                match holds {
+                    Some(true) => "holds",
+                    Some(false) => "does not hold",
+                    None => "undecided (the interval contains 0)",
+                }
+            );
+            chart.lines.push(FunctionLine::power_law(
+                format!("fit: slope {:.2}", f.slope),
+                f.prefactor(),
+                f.slope,
+            ));
+            chart.notes.push(text.clone());
+            Verdict {
+                claim,
+                measured: text,
+                holds,
+            }
+        }
+        Err(e) => Verdict {
+            claim,
+            measured: format!("cannot fit: {e}"),
+            holds: None,
+        },
+    };
+    chart.notes.push(width_note(rows));
+    report.verdicts.push(verdict);
+    if runs.is_empty() {
+        return None;
+    }
     Some(chart)
 }
 

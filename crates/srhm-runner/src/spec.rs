@@ -44,7 +44,8 @@ pub struct Spec {
 #[serde(deny_unknown_fields)]
 pub struct Preset {
     pub models: Vec<Architecture>,
-    pub width: u32,
+    /// One width, or several (each model and configuration is run at every width).
+    pub width: Widths,
     #[serde(default)]
     pub parametrisation: Parametrisation,
     /// Replicas: seed j draws its own rules, data and network (seeds 0..seeds).
@@ -66,6 +67,23 @@ pub struct Preset {
     #[serde(default)]
     pub diffeo_mode: DiffeoMode,
     pub configs: Vec<DataConfig>,
+}
+
+/// `width = 64` or `width = [16, 32, 64]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Widths {
+    One(u32),
+    Many(Vec<u32>),
+}
+
+impl Widths {
+    pub fn values(&self) -> Vec<u32> {
+        match self {
+            Widths::One(w) => vec![*w],
+            Widths::Many(ws) => ws.clone(),
+        }
+    }
 }
 
 fn default_batch() -> usize {
@@ -192,8 +210,12 @@ impl Spec {
                 format!("{} preset `{name}`: {reason}", self.figure),
             )
         };
-        if preset.models.is_empty() || preset.configs.is_empty() || preset.seeds == 0 {
-            return Err(bad("needs models, configs and seeds ≥ 1".into()));
+        if preset.models.is_empty()
+            || preset.configs.is_empty()
+            || preset.seeds == 0
+            || preset.width.values().is_empty()
+        {
+            return Err(bad("needs models, widths, configs and seeds ≥ 1".into()));
         }
         for config in &preset.configs {
             let params = config.params();
@@ -230,36 +252,38 @@ impl Spec {
         let preset = self.preset(preset_name)?;
         let mut runs = Vec::new();
         for &model in &preset.models {
-            for config in &preset.configs {
-                let params = config.params();
-                let train = TrainConfig {
-                    lr: preset
-                        .lr
-                        .unwrap_or(if params.patch == 2 && params.levels == 2 {
-                            0.01
-                        } else {
-                            0.003
-                        }),
-                    batch: preset.batch,
-                    loss_threshold: preset.loss_threshold,
-                    max_steps: preset.max_steps,
-                    ..TrainConfig::default()
-                };
-                for p in p_values(&preset.p, model, &params, preset.test)? {
-                    for seed in 0..preset.seeds {
-                        runs.push(Run {
-                            model,
-                            params,
-                            width: preset.width,
-                            parametrisation: preset.parametrisation,
-                            train,
-                            p,
-                            seed,
-                            test: preset.test,
-                            sensitivities: preset.sensitivities,
-                            diffeo_mode: preset.diffeo_mode,
-                            code_version: CODE_VERSION.into(),
-                        });
+            for width in preset.width.values() {
+                for config in &preset.configs {
+                    let params = config.params();
+                    let train = TrainConfig {
+                        lr: preset
+                            .lr
+                            .unwrap_or(if params.patch == 2 && params.levels == 2 {
+                                0.01
+                            } else {
+                                0.003
+                            }),
+                        batch: preset.batch,
+                        loss_threshold: preset.loss_threshold,
+                        max_steps: preset.max_steps,
+                        ..TrainConfig::default()
+                    };
+                    for p in p_values(&preset.p, model, &params, preset.test)? {
+                        for seed in 0..preset.seeds {
+                            runs.push(Run {
+                                model,
+                                params,
+                                width,
+                                parametrisation: preset.parametrisation,
+                                train,
+                                p,
+                                seed,
+                                test: preset.test,
+                                sensitivities: preset.sensitivities,
+                                diffeo_mode: preset.diffeo_mode,
+                                code_version: CODE_VERSION.into(),
+                            });
+                        }
                     }
                 }
             }
