@@ -74,15 +74,16 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
     };
     let mut sources: Vec<&Spec> = Vec::new();
     for spec in &selected {
-        let source = specs.get(spec.source()).ok_or_else(|| {
-            UsageError::Conflict(format!(
-                "{} takes its data from `{}`, which has no spec",
-                spec.figure,
-                spec.source()
-            ))
-        })?;
-        if !sources.iter().any(|s| s.figure == source.figure) {
-            sources.push(source);
+        for name in spec.sources() {
+            let source = specs.get(name).ok_or_else(|| {
+                UsageError::Conflict(format!(
+                    "{} takes its data from `{name}`, which has no spec",
+                    spec.figure
+                ))
+            })?;
+            if !sources.iter().any(|s| s.figure == source.figure) {
+                sources.push(source);
+            }
         }
     }
     std::fs::create_dir_all(&args.store)
@@ -97,10 +98,12 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
     // store is redrawn, so that the index page always lists them all.
     let mut everything: Vec<&Spec> = Vec::new();
     for spec in specs.values() {
-        if let Some(source) = specs.get(spec.source())
-            && !everything.iter().any(|s| s.figure == source.figure)
-        {
-            everything.push(source);
+        for name in spec.sources() {
+            if let Some(source) = specs.get(name)
+                && !everything.iter().any(|s| s.figure == source.figure)
+            {
+                everything.push(source);
+            }
         }
     }
     for source in &everything {
@@ -140,12 +143,19 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
     }
     let mut reports = Vec::new();
     for spec in specs.values() {
+        let spec_rows: Vec<Record> = spec
+            .sources()
+            .iter()
+            .filter_map(|name| rows.get(*name))
+            .flatten()
+            .cloned()
+            .collect();
         let report = build(&FigureInput {
             figure: &spec.figure,
             title: &spec.title,
             claim: &spec.claim,
             preset: &args.preset,
-            rows: &rows[spec.source()],
+            rows: &spec_rows,
             root: &args.store,
             panels: &spec.panels,
         })?;

@@ -18,4 +18,4 @@ pub use pstar::{
     PStarConfig, PStarReport, TrainedPoint, predicted_p_star, scaling_model, search_p_star,
 };
 pub use sensitivity::{Representation, SensitivityConfig, SensitivityEntry, sensitivities};
-pub use spec::{CODE_VERSION, DataConfig, PGrid, Preset, Run, Spec, Widths, p_values};
+pub use spec::{CODE_VERSION, DataConfig, PGrid, Preset, Run, Sources, Spec, Widths, p_values};

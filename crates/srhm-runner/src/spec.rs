@@ -27,10 +27,10 @@ pub struct Spec {
     pub title: String,
     /// The paper's claim this figure checks.
     pub claim: String,
-    /// A figure drawn from another figure's runs (e.g. fig06 from fig04's) has none
-    /// of its own.
+    /// A figure drawn from other figures' runs (e.g. fig06 from fig04's, or fig14 from
+    /// `["fig04", "fig10"]`) has none of its own.
     #[serde(default)]
-    pub data_from: Option<String>,
+    pub data_from: Option<Sources>,
     /// What the figure shows, e.g. `["curves:lcn", "pstar:lcn"]` (read by srhm-figures;
     /// a spec without panels only runs).
     #[serde(default)]
@@ -67,6 +67,14 @@ pub struct Preset {
     #[serde(default)]
     pub diffeo_mode: DiffeoMode,
     pub configs: Vec<DataConfig>,
+}
+
+/// `data_from = "fig04"` or `data_from = ["fig04", "fig10"]`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum Sources {
+    One(String),
+    Many(Vec<String>),
 }
 
 /// `width = 64` or `width = [16, 32, 64]`.
@@ -229,9 +237,13 @@ impl Spec {
         Ok(())
     }
 
-    /// The figure whose runs this one is drawn from (itself, usually).
-    pub fn source(&self) -> &str {
-        self.data_from.as_deref().unwrap_or(&self.figure)
+    /// The figures whose runs this one is drawn from (itself, usually).
+    pub fn sources(&self) -> Vec<&str> {
+        match &self.data_from {
+            None => vec![self.figure.as_str()],
+            Some(Sources::One(figure)) => vec![figure.as_str()],
+            Some(Sources::Many(figures)) => figures.iter().map(String::as_str).collect(),
+        }
     }
 
     pub fn preset(&self, name: &str) -> Result<&Preset> {
