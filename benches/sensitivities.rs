@@ -6,10 +6,12 @@
 //! `srhm_runner::sensitivities`, which transforms the test set with p_l and τ_l on the
 //! latent trees, runs the forward passes and forms the ratios.
 
+mod common;
+
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
-use srhm_grammar::{Params, Rules, Sampler, SamplingMode, Sparsity};
+use srhm_grammar::{Rules, Sampler, SamplingMode};
 use srhm_models::tch::{self, Device};
 use srhm_models::{Architecture, MemberSpec, NetConfig, TrainConfig, train_ensemble};
 use srhm_runner::{InputFormat, SensitivityConfig, sensitivities};
@@ -18,14 +20,7 @@ const TEST: usize = 10_000;
 
 fn main() {
     tch::set_num_threads(2);
-    let params = Params {
-        levels: 2,
-        patch: 2,
-        vocab: 10,
-        synonyms: 10,
-        classes: 10,
-        sparsity: Sparsity::A { s0: 2 },
-    };
+    let params = common::l2_s0_2_v10();
     let rules = Rules::sample(&params, 0).unwrap();
     let data = Sampler::new(&rules, 0, SamplingMode::Auto)
         .unwrap()

@@ -23,7 +23,7 @@ use std::time::Duration;
 
 use common::time_median;
 use criterion::{Criterion, Throughput};
-use srhm_grammar::{Params, Rules, Sampler, SamplingMode, Sparsity};
+use srhm_grammar::{Params, Rules, Sampler, SamplingMode};
 use srhm_models::tch::{self, Device, Kind, Tensor};
 use srhm_models::{
     Architecture, Ensemble, LabelledSet, MemberResult, MemberSpec, NetConfig, Sgd, TrainConfig,
@@ -38,14 +38,7 @@ const CHECK_STEPS: usize = 20;
 const TIMED_STEPS: usize = 200;
 
 fn params() -> Params {
-    Params {
-        levels: 2,
-        patch: 2,
-        vocab: 10,
-        synonyms: 10,
-        classes: 10,
-        sparsity: Sparsity::A { s0: 2 },
-    }
+    common::l2_s0_2_v10()
 }
 
 /// One network (or E) and its optimiser, stepping through the data in a fixed order:

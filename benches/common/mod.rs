@@ -12,20 +12,23 @@ use srhm_grammar::{Params, Sparsity};
 /// Data per measured call.
 pub const P: usize = 10_000;
 
+/// The model of the training and sensitivity benches (SPEC §4's bench size), and the
+/// first configuration of the generator bench: L=2, s=2, s0=2, v=m=nc=10.
+pub fn l2_s0_2_v10() -> Params {
+    Params {
+        levels: 2,
+        patch: 2,
+        vocab: 10,
+        synonyms: 10,
+        classes: 10,
+        sparsity: Sparsity::A { s0: 2 },
+    }
+}
+
 /// (name, parameters) of the two configurations of the generator bench.
 pub fn configs() -> [(&'static str, Params); 2] {
     [
-        (
-            "L2_s2_s0-2_v10",
-            Params {
-                levels: 2,
-                patch: 2,
-                vocab: 10,
-                synonyms: 10,
-                classes: 10,
-                sparsity: Sparsity::A { s0: 2 },
-            },
-        ),
+        ("L2_s2_s0-2_v10", l2_s0_2_v10()),
         (
             "L3_s2_s0-1_v8",
             Params {
