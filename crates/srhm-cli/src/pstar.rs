@@ -124,7 +124,7 @@ pub fn run(args: &PStarArgs) -> anyhow::Result<()> {
         bar.set_message(format!(
             "P = {}: median {} {:.3} (threshold {threshold})",
             point.p,
-            observable_name(args.observable),
+            args.observable,
             values[values.len() / 2]
         ));
     })
@@ -141,7 +141,7 @@ pub fn run(args: &PStarArgs) -> anyhow::Result<()> {
             "model": net.architecture,
             "params": params,
             "width": net.width,
-            "observable": observable_name(args.observable),
+            "observable": args.observable.to_string(),
             "threshold": threshold,
             "p_star": estimate.map(|e| e.median),
             "p_star_lo": estimate.map(|e| e.lo),
@@ -159,12 +159,4 @@ pub fn run(args: &PStarArgs) -> anyhow::Result<()> {
         })
     );
     Ok(())
-}
-
-fn observable_name(observable: Observable) -> &'static str {
-    match observable {
-        Observable::Error => "error",
-        Observable::S2 => "S2",
-        Observable::D2 => "D2",
-    }
 }

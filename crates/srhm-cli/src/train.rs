@@ -113,13 +113,8 @@ impl NetArgs {
 
     /// SPEC §4's training (default learning rate 0.01 when s = 2 and L = 2, else 0.003).
     pub fn train_config(&self, params: &Params) -> TrainConfig {
-        let default_lr = if params.patch == 2 && params.levels == 2 {
-            0.01
-        } else {
-            0.003
-        };
         TrainConfig {
-            lr: self.lr.unwrap_or(default_lr),
+            lr: self.lr.unwrap_or_else(|| TrainConfig::paper_lr(params)),
             batch: self.batch,
             loss_threshold: self.loss_threshold,
             max_steps: self.max_steps,
@@ -169,18 +164,11 @@ pub fn runner_error(e: RunnerError) -> anyhow::Error {
 
 /// `S_k_l`, `S_k_l_se`, `D_…`, `DG_…` keys of one member's sensitivities.
 fn sensitivity_keys(entries: &[SensitivityEntry]) -> serde_json::Map<String, serde_json::Value> {
-    let mut keys = serde_json::Map::new();
-    for entry in entries {
-        let suffix = format!("{}_{}", entry.representation.key(), entry.level);
-        for (name, estimate) in [("S", entry.s), ("D", entry.d), ("DG", entry.dg)] {
-            keys.insert(format!("{name}_{suffix}"), json!(estimate.map(|e| e.value)));
-            keys.insert(
-                format!("{name}_{suffix}_se"),
-                json!(estimate.map(|e| e.stderr)),
-            );
-        }
-    }
-    keys
+    entries
+        .iter()
+        .flat_map(SensitivityEntry::columns)
+        .map(|(key, value)| (key, json!(value)))
+        .collect()
 }
 
 /// Training and test rows, the data parameters and where they came from.

@@ -73,16 +73,15 @@ impl ConfigKey {
 
     /// The paper's prediction: Eq. 4 (C1 = 1) for CNNs, Eq. 3 with C0 = s^(L/2) otherwise.
     pub fn prediction(&self) -> Option<f64> {
-        match self.scaling_model() {
-            Model::Cnn => {
-                predict::eq4_cnn(self.levels, self.s0, self.synonyms, self.classes, 1.0).ok()
-            }
-            _ => predict::c0_paper(self.patch, self.levels)
-                .and_then(|c0| {
-                    predict::eq3_lcn(self.levels, self.s0, self.synonyms, self.classes, c0)
-                })
-                .ok(),
-        }
+        predict::paper_prediction(
+            self.scaling_model(),
+            self.levels,
+            self.patch,
+            self.s0,
+            self.synonyms,
+            self.classes,
+        )
+        .ok()
     }
 
     /// d = (s(s0+1))^L and F = (s0+1)^(−L) of Eq. 5.

@@ -163,20 +163,25 @@ pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
         report.notes.push("nothing to draw".into());
         return Ok(report);
     }
-    let path = png_path(input);
     let columns = panels.len().min(3);
-    draw_panels(&panels, columns, &input.root.join(&path), PANEL).map_err(|source| {
-        FigureError::Plot {
-            figure: input.figure.into(),
-            source,
-        }
+    save_png(input, report, |path| {
+        draw_panels(&panels, columns, path, PANEL)
+    })
+}
+
+/// Draws the figure's PNG at `<figure>/<figure>-<preset>.png` and records it.
+fn save_png(
+    input: &FigureInput,
+    mut report: FigureReport,
+    draw: impl FnOnce(&Path) -> Result<(), srhm_plots::PlotError>,
+) -> Result<FigureReport, FigureError> {
+    let path = PathBuf::from(input.figure).join(format!("{}-{}.png", input.figure, input.preset));
+    draw(&input.root.join(&path)).map_err(|source| FigureError::Plot {
+        figure: input.figure.into(),
+        source,
     })?;
     report.png = Some(path);
     Ok(report)
-}
-
-fn png_path(input: &FigureInput) -> PathBuf {
-    PathBuf::from(input.figure).join(format!("{}-{}.png", input.figure, input.preset))
 }
 
 fn width_note(rows: &[Record]) -> String {
@@ -765,13 +770,7 @@ fn eq5_heatmap(input: &FigureInput, mut report: FigureReport) -> Result<FigureRe
         notes_at: srhm_plots::Placement::UpperLeft,
         ..Heatmap::default()
     };
-    let path = png_path(input);
-    draw_heatmap(&heatmap, &input.root.join(&path), (900, 700)).map_err(|source| {
-        FigureError::Plot {
-            figure: input.figure.into(),
-            source,
-        }
-    })?;
-    report.png = Some(path);
-    Ok(report)
+    save_png(input, report, |path| {
+        draw_heatmap(&heatmap, path, (900, 700))
+    })
 }

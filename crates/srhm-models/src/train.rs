@@ -47,6 +47,16 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// SPEC §4's learning rate (before the parametrisation's scaling): 0.01 when s = 2
+    /// and L = 2, else 0.003.
+    pub fn paper_lr(params: &srhm_grammar::Params) -> f64 {
+        if params.patch == 2 && params.levels == 2 {
+            0.01
+        } else {
+            0.003
+        }
+    }
+
     pub fn validate(&self) -> Result<()> {
         let positive = |name, x: f64| {
             if x.is_finite() && x > 0.0 {

@@ -407,13 +407,9 @@ pub fn run_record(
             "diffeo_mode",
             Value::Text(format!("{:?}", run.diffeo_mode).to_lowercase()),
         );
-        for entry in entries {
-            let suffix = format!("{}_{}", entry.representation.key(), entry.level);
-            for (name, estimate) in [("S", entry.s), ("D", entry.d), ("DG", entry.dg)] {
-                if let Some(e) = estimate {
-                    put(&format!("{name}_{suffix}"), Value::Float(e.value));
-                    put(&format!("{name}_{suffix}_se"), Value::Float(e.stderr));
-                }
+        for (key, value) in entries.iter().flat_map(SensitivityEntry::columns) {
+            if let Some(value) = value {
+                put(&key, Value::Float(value));
             }
         }
     }

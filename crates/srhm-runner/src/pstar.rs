@@ -64,14 +64,15 @@ pub fn scaling_model(architecture: Architecture) -> Model {
 /// CNN, Eq. 3 with C0 = s^(L/2) for the LCN and the FCN (the paper compares the FCN
 /// with the LCN's law).
 pub fn predicted_p_star(architecture: Architecture, params: &Params) -> Result<f64> {
-    let (l, s0, m, nc) = (params.levels, params.s0(), params.synonyms, params.classes);
-    let value = match architecture {
-        Architecture::Cnn => predict::eq4_cnn(l, s0, m, nc, 1.0),
-        Architecture::Lcn | Architecture::Fcn => {
-            predict::c0_paper(params.patch, l).and_then(|c0| predict::eq3_lcn(l, s0, m, nc, c0))
-        }
-    };
-    value.map_err(|e| RunnerError::invalid("params", e.to_string()))
+    predict::paper_prediction(
+        scaling_model(architecture),
+        params.levels,
+        params.patch,
+        params.s0(),
+        params.synonyms,
+        params.classes,
+    )
+    .map_err(|e| RunnerError::invalid("params", e.to_string()))
 }
 
 /// Searches P* adaptively: at each P it trains one network per seed on the first P

@@ -71,6 +71,23 @@ pub struct SensitivityEntry {
     pub notes: Vec<String>,
 }
 
+impl SensitivityEntry {
+    /// Its columns: `S_k_l`, `S_k_l_se`, then the same for `D` and `DG` (e.g. `S_2_1`,
+    /// `D_out_1_se`), `None` where not measured.
+    pub fn columns(&self) -> Vec<(String, Option<f64>)> {
+        let suffix = format!("{}_{}", self.representation.key(), self.level);
+        [("S", self.s), ("D", self.d), ("DG", self.dg)]
+            .into_iter()
+            .flat_map(|(name, estimate)| {
+                [
+                    (format!("{name}_{suffix}"), estimate.map(|e| e.value)),
+                    (format!("{name}_{suffix}_se"), estimate.map(|e| e.stderr)),
+                ]
+            })
+            .collect()
+    }
+}
+
 /// Per-input squared distances gathered over the test set, for every member and
 /// representation (L hidden layers, then the output).
 struct Distances {
@@ -92,6 +109,16 @@ impl Distances {
         }
         Ok(())
     }
+}
+
+/// One operator's transformed test inputs (and, for τ_l, the matched-noise inputs of
+/// D/G) with the distances gathered so far.
+struct Probe {
+    operator: Operator,
+    tx: Tensor,
+    noisy: Option<Tensor>,
+    changed: Distances,
+    noised: Distances,
 }
 
 /// Every representation of `x` (`[E, rows, features]` each): f_1..f_L, then logits.
@@ -151,6 +178,43 @@ pub fn sensitivities(
     let reps = levels as usize + 1;
     let x = format.inputs(test.tokens.view(), params, device)?;
     let ranges = chunks(test.len(), config.chunk);
+    // Every operator's transformed inputs first, so that each chunk's f(x) is computed
+    // once and serves the independent pairs and every operator.
+    let mut probes: Vec<Probe> = Vec::new();
+    let mut notes: Vec<Vec<String>> = vec![Vec::new(); levels as usize];
+    for level in 1..=levels {
+        for operator in [
+            Operator::Synonym { level },
+            Operator::Diffeo {
+                level,
+                mode: config.diffeo_mode,
+            },
+        ] {
+            if let Err(e) = operator.check(params) {
+                notes[level as usize - 1].push(format!("{}: {e}", operator.column_name()));
+                continue;
+            }
+            let moved = transform_rows(
+                rules,
+                test.tokens.view(),
+                &test.indices,
+                operator,
+                config.seed,
+            )?;
+            let tx = format.inputs(moved.view(), params, device)?;
+            let noisy = match operator {
+                Operator::Diffeo { .. } => Some(noisy_inputs(&x, &tx, config.seed)?),
+                Operator::Synonym { .. } => None,
+            };
+            probes.push(Probe {
+                operator,
+                tx,
+                noisy,
+                changed: Distances::new(members, reps),
+                noised: Distances::new(members, reps),
+            });
+        }
+    }
     tch::no_grad(|| -> Result<_> {
         let mut apart = Distances::new(members, reps);
         for &(start, len) in &ranges {
@@ -158,71 +222,41 @@ pub fn sensitivities(
             for (r, f) in f.iter().enumerate() {
                 apart.push(r, &squared_distance(f, &f.roll([1], [1])))?;
             }
+            for probe in &mut probes {
+                let ft = representations(ensemble, &probe.tx.narrow(0, start, len));
+                for (r, (f, ft)) in f.iter().zip(&ft).enumerate() {
+                    probe.changed.push(r, &squared_distance(f, ft))?;
+                }
+                if let Some(noisy) = &probe.noisy {
+                    let fn_ = representations(ensemble, &noisy.narrow(0, start, len));
+                    for (r, (f, fn_)) in f.iter().zip(&fn_).enumerate() {
+                        probe.noised.push(r, &squared_distance(f, fn_))?;
+                    }
+                }
+            }
         }
+        let find = |level: u32, diffeo: bool| {
+            probes.iter().find(|p| {
+                p.operator.level() == level
+                    && matches!(p.operator, Operator::Diffeo { .. }) == diffeo
+            })
+        };
         let mut entries: Vec<Vec<SensitivityEntry>> = vec![Vec::new(); members];
         for level in 1..=levels {
-            let mut by_operator = Vec::new();
-            let mut notes = Vec::new();
-            for operator in [
-                Operator::Synonym { level },
-                Operator::Diffeo {
-                    level,
-                    mode: config.diffeo_mode,
-                },
-            ] {
-                if let Err(e) = operator.check(params) {
-                    notes.push(format!("{}: {e}", operator.column_name()));
-                    by_operator.push(None);
-                    continue;
-                }
-                let moved = transform_rows(
-                    rules,
-                    test.tokens.view(),
-                    &test.indices,
-                    operator,
-                    config.seed,
-                )?;
-                let tx = format.inputs(moved.view(), params, device)?;
-                let noisy = match operator {
-                    Operator::Diffeo { .. } => Some(noisy_inputs(&x, &tx, config.seed)?),
-                    Operator::Synonym { .. } => None,
-                };
-                let mut changed = Distances::new(members, reps);
-                let mut noised = Distances::new(members, reps);
-                for &(start, len) in &ranges {
-                    let f = representations(ensemble, &x.narrow(0, start, len));
-                    let ft = representations(ensemble, &tx.narrow(0, start, len));
-                    for (r, (f, ft)) in f.iter().zip(&ft).enumerate() {
-                        changed.push(r, &squared_distance(f, ft))?;
-                    }
-                    if let Some(noisy) = &noisy {
-                        let fn_ = representations(ensemble, &noisy.narrow(0, start, len));
-                        for (r, (f, fn_)) in f.iter().zip(&fn_).enumerate() {
-                            noised.push(r, &squared_distance(f, fn_))?;
-                        }
-                    }
-                }
-                by_operator.push(Some((changed, noisy.map(|_| noised))));
-            }
+            let (synonym, diffeo) = (find(level, false), find(level, true));
             for (e, member) in entries.iter_mut().enumerate() {
                 for r in 0..reps {
-                    let mut entry_notes = notes.clone();
+                    let mut entry_notes = notes[level as usize - 1].clone();
                     let mut ratio = |num: &[f64], den: &[f64], what: &str| {
                         ratio_of_means(num, den)
                             .map_err(|err| entry_notes.push(format!("{what}: {err}")))
                             .ok()
                     };
                     let against_pairs = &apart.rows[e][r];
-                    let s = by_operator[0]
-                        .as_ref()
-                        .and_then(|(c, _)| ratio(&c.rows[e][r], against_pairs, "S"));
-                    let d = by_operator[1]
-                        .as_ref()
-                        .and_then(|(c, _)| ratio(&c.rows[e][r], against_pairs, "D"));
-                    let dg = by_operator[1].as_ref().and_then(|(c, n)| {
-                        n.as_ref()
-                            .and_then(|n| ratio(&c.rows[e][r], &n.rows[e][r], "D/G"))
-                    });
+                    let s = synonym.and_then(|p| ratio(&p.changed.rows[e][r], against_pairs, "S"));
+                    let d = diffeo.and_then(|p| ratio(&p.changed.rows[e][r], against_pairs, "D"));
+                    let dg = diffeo
+                        .and_then(|p| ratio(&p.changed.rows[e][r], &p.noised.rows[e][r], "D/G"));
                     member.push(SensitivityEntry {
                         representation: if r < levels as usize {
                             Representation::Hidden(r as u32 + 1)

@@ -268,13 +268,7 @@ impl Spec {
                 for config in &preset.configs {
                     let params = config.params();
                     let train = TrainConfig {
-                        lr: preset
-                            .lr
-                            .unwrap_or(if params.patch == 2 && params.levels == 2 {
-                                0.01
-                            } else {
-                                0.003
-                            }),
+                        lr: preset.lr.unwrap_or_else(|| TrainConfig::paper_lr(&params)),
                         batch: preset.batch,
                         loss_threshold: preset.loss_threshold,
                         max_steps: preset.max_steps,

@@ -145,6 +145,24 @@ pub fn eq5_lcn(d: f64, f: f64, synonyms: u32, patch: u32) -> Result<f64> {
 /// s = 3 (Fig. 11, LCN; the FCN is assumed to follow the LCN), CNN 0.40 for L = 2, s = 2,
 /// 0.50 for L = 2, s = 3, and 0.20 for L = 3. D2: LCN and FCN 0.10, CNN 0.20. Cases the
 /// paper did not run are errors naming the parameter out of range.
+/// The paper's prediction of P* for `model`: Eq. 4 with C1 = 1 for the CNN, Eq. 3 with
+/// C0 = s^(L/2) for the LCN and the FCN (the paper compares the FCN with the LCN's law).
+pub fn paper_prediction(
+    model: Model,
+    levels: u32,
+    patch: u32,
+    s0: u32,
+    synonyms: u32,
+    classes: u32,
+) -> Result<f64> {
+    match model {
+        Model::Cnn => eq4_cnn(levels, s0, synonyms, classes, 1.0),
+        Model::Lcn | Model::Fcn => {
+            c0_paper(patch, levels).and_then(|c0| eq3_lcn(levels, s0, synonyms, classes, c0))
+        }
+    }
+}
+
 pub fn paper_threshold(
     observable: Observable,
     model: Model,
