@@ -65,8 +65,9 @@ fn the_smoke_preset_draws_every_figure_and_writes_the_index() {
             "{title} missing from the index"
         );
     }
-    // Fig. 4 (panel A at least), Fig. 5 (the heatmap) and Fig. 12 always have something to draw.
-    for figure in ["fig04", "fig05", "fig12"] {
+    // Fig. 4 (panel A at least), Fig. 5 (the heatmap), Fig. 12 and Appendix C's
+    // one-step curves always have something to draw.
+    for figure in ["fig04", "fig05", "fig12", "figC"] {
         let png = store
             .path()
             .join(figure)
@@ -90,6 +91,12 @@ fn the_smoke_preset_draws_every_figure_and_writes_the_index() {
         "code_version",
     ] {
         assert!(rows.iter().all(|r| r.contains_key(column)), "no {column}");
+    }
+    // Appendix C: 2 configurations × 4 P × 2 seeds, no network, its own columns.
+    let one_step = read_records(&store.path().join("figC/runs.parquet")).unwrap();
+    assert_eq!(one_step.len(), 16);
+    for column in ["noise_to_signal", "expected_noise_to_signal", "signal", "p", "seed"] {
+        assert!(one_step.iter().all(|r| r.contains_key(column)), "no {column}");
     }
     let python = std::env::var_os("SRHM_PYTHON")
         .map(PathBuf::from)

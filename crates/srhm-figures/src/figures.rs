@@ -11,6 +11,7 @@ use srhm_scaling::{Model, Observable, collapse, fit_prefactor, paper_threshold, 
 use srhm_store::Record;
 
 use crate::analysis::{ConfigKey, by_config, p_star, show, summary_curve};
+use crate::one_step;
 use crate::{FigureError, FigureReport, Verdict};
 
 /// What a panel shows; specs list them as `kind:model` strings, e.g. `pstar:lcn`.
@@ -38,6 +39,14 @@ pub enum Panel {
     },
     /// Eq. 5 over (d, F) with the measured LCNs overlaid (a figure of its own).
     Eq5,
+    /// Appendix C, the first GD step: noise/signal of the update against P.
+    OneStepCurves,
+    /// The same against P/(s0+1)^L.
+    OneStepCollapse,
+    /// P₁ (noise = signal) against nc·m^L·(s0+1)^L; verdict: slope 1.
+    OneStepPStar,
+    /// P₁(s0)/P₁(0) against (s0+1)^L; verdict: slope 1.
+    OneStepSparsity,
 }
 
 impl std::str::FromStr for Panel {
@@ -65,6 +74,10 @@ impl std::str::FromStr for Panel {
             "sensitivity-s" => needs_model(Panel::SensitivityS(model.clone())),
             "sensitivity-d" => needs_model(Panel::SensitivityD(model.clone())),
             "eq5" => Ok(Panel::Eq5),
+            "one-step-curves" => Ok(Panel::OneStepCurves),
+            "one-step-collapse" => Ok(Panel::OneStepCollapse),
+            "one-step-pstar" => Ok(Panel::OneStepPStar),
+            "one-step-sparsity" => Ok(Panel::OneStepSparsity),
             "error-vs-s" | "error-vs-d" | "error-vs-s-fixed" | "error-vs-d-fixed" => {
                 needs_model(Panel::ErrorVsSensitivity {
                     model: model.clone(),
@@ -80,7 +93,7 @@ impl std::str::FromStr for Panel {
             _ => Err(FigureError::Panel(format!(
                 "unknown panel `{text}` (curves, pstar, pstar-s, pstar-d, sensitivity-s, \
                  sensitivity-d with `:model`; error-vs-s, error-vs-d and their -fixed forms with \
-                 `:model[:layer]`; or eq5)"
+                 `:model[:layer]`; eq5; one-step-curves, -collapse, -pstar, -sparsity)"
             ))),
         }
     }
@@ -153,6 +166,10 @@ pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
                 fixed,
             } => error_vs_sensitivity(input.rows, model, *observable, layer, *fixed, &mut report),
             Panel::Eq5 => return Err(FigureError::Panel("`eq5` is a figure of its own".into())),
+            Panel::OneStepCurves => one_step::curves(input.rows, false),
+            Panel::OneStepCollapse => one_step::curves(input.rows, true),
+            Panel::OneStepPStar => one_step::p_one_vs_prediction(input.rows, &mut report),
+            Panel::OneStepSparsity => one_step::sparsity_ratio(input.rows, &mut report),
         };
         if let Some(mut chart) = chart {
             chart.title = format!("{letter}: {}", chart.title);
@@ -195,14 +212,14 @@ fn width_note(rows: &[Record]) -> String {
 
 /// Median P* (with interval) of each configuration of `model`, for `column` at
 /// `threshold(key)`, paired with `x(key)`; configurations without P* are noted.
-struct PStarPoint {
-    key: ConfigKey,
-    p_star: f64,
-    lo: f64,
-    hi: f64,
+pub(crate) struct PStarPoint {
+    pub key: ConfigKey,
+    pub p_star: f64,
+    pub lo: f64,
+    pub hi: f64,
 }
 
-fn p_stars(
+pub(crate) fn p_stars(
     rows: &[Record],
     model: &str,
     column: &str,
@@ -234,7 +251,7 @@ fn p_stars(
     points
 }
 
-fn interval_point(x: f64, p: &PStarPoint) -> Point {
+pub(crate) fn interval_point(x: f64, p: &PStarPoint) -> Point {
     let mut point = Point::new(x, p.p_star);
     if p.lo > 0.0 && p.hi.is_finite() {
         point = point.with_y_error(p.lo, p.hi);
@@ -243,7 +260,7 @@ fn interval_point(x: f64, p: &PStarPoint) -> Point {
 }
 
 /// Fits log measured vs log predicted; the verdict is "slope 1 within its 95% interval".
-fn collapse_verdict(
+pub(crate) fn collapse_verdict(
     claim: &str,
     measured: &[f64],
     predicted: &[f64],

@@ -6,6 +6,7 @@
 mod analysis;
 mod figures;
 mod index;
+mod one_step;
 
 use std::path::PathBuf;
 

@@ -1,16 +1,20 @@
 //! Observables of trained networks (SPEC §5), on plain slices and ndarray views, so that
 //! any framework can feed them: test error, the sensitivity ratios S_{k,l} and D_{k,l}
-//! of Eq. 13/14 with their standard errors, and the relative stability D/G.
+//! of Eq. 13/14 with their standard errors, and the relative stability D/G; and
+//! ([`one_step`]) the signal and noise of the first gradient step of a wide LCN
+//! (the paper's Appendix C), exactly from the rules and empirically from a sample.
 //!
 //! The functions take *representations* (one row per input) or per-input squared
 //! distances; running the network is the caller's job (`srhm-runner` does it for
 //! `srhm-models`).
 
 mod error;
+pub mod one_step;
 mod ratio;
 mod sensitivity;
 
 pub use error::{MetricError, Result};
+pub use one_step::{OneStepMeasurement, PopulationUpdate, UpdateCounts, measure_update};
 pub use ratio::{Estimate, ratio_of_means};
 pub use sensitivity::{matched_noise, relative_stability, sensitivity, squared_distances};
 

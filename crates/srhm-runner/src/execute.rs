@@ -17,6 +17,7 @@ use srhm_store::{Record, StoreError, Value, read_records, write_records};
 
 use crate::error::{Result, RunnerError};
 use crate::inputs::InputFormat;
+use crate::one_step::one_step_records;
 use crate::sensitivity::{SensitivityConfig, SensitivityEntry, sensitivities};
 use crate::spec::Run;
 
@@ -173,6 +174,20 @@ pub fn execute_runs(
             },
         }
     }
+    // Networkless runs are fast: do them first, one pass over the data per seed.
+    let mut one_step: BTreeMap<(String, u64), Vec<(usize, Run)>> = BTreeMap::new();
+    pending.retain(|key, group| {
+        if group.iter().all(|(_, run)| run.experiment.is_training()) {
+            return true;
+        }
+        for (index, run) in group.drain(..) {
+            one_step
+                .entry((key.clone(), run.seed))
+                .or_default()
+                .push((index, run));
+        }
+        false
+    });
     let total = runs.len();
     let mut done = summary.already_done + summary.reused;
     progress(ExecProgress {
@@ -180,6 +195,22 @@ pub fn execute_runs(
         total,
         message: format!("{done} done before, {} to train", total - done),
     });
+    for runs in one_step.values() {
+        let records = one_step_records(runs, &store.figure)?;
+        for ((_, run), record) in runs.iter().zip(&records) {
+            store.save(run, record)?;
+        }
+        done += runs.len();
+        summary.trained += runs.len();
+        progress(ExecProgress {
+            done,
+            total,
+            message: format!(
+                "one-step updates up to P = {}",
+                runs.iter().map(|(_, r)| r.p).max().unwrap_or(0)
+            ),
+        });
+    }
     for group in pending.into_values() {
         let mut group = group;
         group.sort_by_key(|(_, r)| (r.seed, r.p));
@@ -358,6 +389,45 @@ pub fn run_record(
     device: Device,
     group_wall_s: f64,
 ) -> Record {
+    let mut r = identity_columns(run, index, figure, run.model_name());
+    let mut put = |k: &str, v: Value| {
+        r.insert(k.to_string(), v);
+    };
+    let int = |x: u64| Value::Int(x as i64);
+    put(
+        "parametrisation",
+        Value::Text(format!("{:?}", run.parametrisation).to_lowercase()),
+    );
+    put("lr", Value::Float(run.train.lr));
+    put("test_size", int(run.test as u64));
+    put("batch", int(run.train.batch as u64));
+    put("loss_threshold", Value::Float(run.train.loss_threshold));
+    put("max_steps", int(run.train.max_steps));
+    put("steps", int(result.steps));
+    put("epochs", int(result.epochs));
+    put("train_loss", Value::Float(result.train_loss));
+    put("hit_step_cap", Value::Bool(result.hit_step_cap));
+    put("test_error", Value::Float(test_error));
+    put("wall_s", Value::Float(result.wall_s));
+    put("group_wall_s", Value::Float(group_wall_s));
+    put("device", Value::Text(device_name(device)));
+    if let Some(entries) = sensitivities {
+        put(
+            "diffeo_mode",
+            Value::Text(format!("{:?}", run.diffeo_mode).to_lowercase()),
+        );
+        for (key, value) in entries.iter().flat_map(SensitivityEntry::columns) {
+            if let Some(value) = value {
+                put(&key, Value::Float(value));
+            }
+        }
+    }
+    r
+}
+
+/// The columns that name a run whatever it measures: where it belongs, its data model,
+/// P, seed, width (0 without a network) and code version.
+pub(crate) fn identity_columns(run: &Run, index: usize, figure: &str, model: &str) -> Record {
     let params = &run.params;
     let mut r = Record::new();
     let mut put = |k: &str, v: Value| {
@@ -367,7 +437,7 @@ pub fn run_record(
     put("figure", Value::Text(figure.into()));
     put("run_index", int(index as u64));
     put("hash", Value::Text(run.hash()));
-    put("model", Value::Text(run.model_name().into()));
+    put("model", Value::Text(model.into()));
     put("levels", int(params.levels as u64));
     put("patch", int(params.patch as u64));
     put("s0", int(params.s0() as u64));
@@ -382,36 +452,8 @@ pub fn run_record(
     put("classes", int(params.classes as u64));
     put("input_len", int(params.input_len() as u64));
     put("width", int(run.width as u64));
-    put(
-        "parametrisation",
-        Value::Text(format!("{:?}", run.parametrisation).to_lowercase()),
-    );
-    put("lr", Value::Float(run.train.lr));
-    put("batch", int(run.train.batch as u64));
-    put("loss_threshold", Value::Float(run.train.loss_threshold));
-    put("max_steps", int(run.train.max_steps));
     put("p", int(run.p));
     put("seed", int(run.seed));
-    put("test_size", int(run.test as u64));
-    put("steps", int(result.steps));
-    put("epochs", int(result.epochs));
-    put("train_loss", Value::Float(result.train_loss));
-    put("hit_step_cap", Value::Bool(result.hit_step_cap));
-    put("test_error", Value::Float(test_error));
-    put("wall_s", Value::Float(result.wall_s));
-    put("group_wall_s", Value::Float(group_wall_s));
-    put("device", Value::Text(device_name(device)));
     put("code_version", Value::Text(run.code_version.clone()));
-    if let Some(entries) = sensitivities {
-        put(
-            "diffeo_mode",
-            Value::Text(format!("{:?}", run.diffeo_mode).to_lowercase()),
-        );
-        for (key, value) in entries.iter().flat_map(SensitivityEntry::columns) {
-            if let Some(value) = value {
-                put(&key, Value::Float(value));
-            }
-        }
-    }
     r
 }

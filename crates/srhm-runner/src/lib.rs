@@ -7,6 +7,7 @@
 mod error;
 mod execute;
 mod inputs;
+mod one_step;
 mod pstar;
 mod sensitivity;
 mod spec;
@@ -14,8 +15,11 @@ mod spec;
 pub use error::{Result, RunnerError};
 pub use execute::{ExecProgress, ExecSummary, RunStore, Status, execute_runs, run_record};
 pub use inputs::InputFormat;
+pub use one_step::one_step_records;
 pub use pstar::{
     PStarConfig, PStarReport, TrainedPoint, predicted_p_star, scaling_model, search_p_star,
 };
 pub use sensitivity::{Representation, SensitivityConfig, SensitivityEntry, sensitivities};
-pub use spec::{CODE_VERSION, DataConfig, PGrid, Preset, Run, Sources, Spec, Widths, p_values};
+pub use spec::{
+    CODE_VERSION, DataConfig, Experiment, PGrid, Preset, Run, Sources, Spec, Widths, p_values,
+};

@@ -14,6 +14,7 @@ use srhm_transforms::DiffeoMode;
 
 use crate::error::{Result, RunnerError};
 use crate::pstar::predicted_p_star;
+use srhm_scaling::predict;
 
 /// Version of the code that produced a result; part of every run's hash.
 pub const CODE_VERSION: &str = concat!("srhm-lab ", env!("CARGO_PKG_VERSION"));
@@ -39,18 +40,42 @@ pub struct Spec {
     pub presets: BTreeMap<String, Preset>,
 }
 
-/// What one preset trains.
+/// What a run measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Experiment {
+    /// Train a network to the loss threshold, then measure it.
+    #[default]
+    Training,
+    /// The first gradient step of a wide LCN (Appendix C): the signal and noise of the
+    /// update from P data, against its exact expectation (`srhm_metrics::one_step`).
+    /// No network is trained: models, width, test and max_steps do not apply.
+    OneStep,
+}
+
+impl Experiment {
+    pub fn is_training(&self) -> bool {
+        *self == Experiment::Training
+    }
+}
+
+/// What one preset runs.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct Preset {
+    #[serde(default)]
+    pub experiment: Experiment,
+    #[serde(default)]
     pub models: Vec<Architecture>,
     /// One width, or several (each model and configuration is run at every width).
+    #[serde(default = "Widths::none")]
     pub width: Widths,
     #[serde(default)]
     pub parametrisation: Parametrisation,
     /// Replicas: seed j draws its own rules, data and network (seeds 0..seeds).
     pub seeds: u64,
     /// Test points of every run (and of its sensitivities).
+    #[serde(default)]
     pub test: usize,
     /// Learning rate before the parametrisation's scaling (default: SPEC §4's).
     #[serde(default)]
@@ -59,6 +84,7 @@ pub struct Preset {
     pub batch: usize,
     #[serde(default = "default_loss_threshold")]
     pub loss_threshold: f64,
+    #[serde(default)]
     pub max_steps: u64,
     pub p: PGrid,
     /// Also measure S_{k,l}, D_{k,l} and D/G of every run.
@@ -86,6 +112,10 @@ pub enum Widths {
 }
 
 impl Widths {
+    fn none() -> Self {
+        Widths::Many(Vec::new())
+    }
+
     pub fn values(&self) -> Vec<u32> {
         match self {
             Widths::One(w) => vec![*w],
@@ -162,6 +192,9 @@ pub struct Run {
     pub sensitivities: bool,
     pub diffeo_mode: DiffeoMode,
     pub code_version: String,
+    /// Absent from training runs' JSON, so that their hashes predate this field.
+    #[serde(default, skip_serializing_if = "Experiment::is_training")]
+    pub experiment: Experiment,
 }
 
 impl Run {
@@ -218,20 +251,44 @@ impl Spec {
                 format!("{} preset `{name}`: {reason}", self.figure),
             )
         };
-        if preset.models.is_empty()
-            || preset.configs.is_empty()
-            || preset.seeds == 0
-            || preset.width.values().is_empty()
-        {
-            return Err(bad("needs models, widths, configs and seeds ≥ 1".into()));
+        if preset.configs.is_empty() || preset.seeds == 0 {
+            return Err(bad("needs configs and seeds ≥ 1".into()));
+        }
+        match preset.experiment {
+            Experiment::Training => {
+                if preset.models.is_empty()
+                    || preset.width.values().is_empty()
+                    || preset.test == 0
+                    || preset.max_steps == 0
+                {
+                    return Err(bad(
+                        "a training preset needs models, widths, test ≥ 1 and max_steps ≥ 1".into(),
+                    ));
+                }
+            }
+            Experiment::OneStep => {
+                if !preset.models.is_empty()
+                    || !preset.width.values().is_empty()
+                    || preset.test != 0
+                    || preset.max_steps != 0
+                    || preset.sensitivities
+                {
+                    return Err(bad(
+                        "a one-step preset trains no network: drop models, width, test, \
+                         max_steps and sensitivities"
+                            .into(),
+                    ));
+                }
+            }
         }
         for config in &preset.configs {
             let params = config.params();
             params
                 .validate()
                 .map_err(|e| bad(format!("{config:?}: {e}")))?;
-            for &model in &preset.models {
-                p_values(&preset.p, model, &params, preset.test).map_err(|e| bad(e.to_string()))?;
+            for model in preset.run_models() {
+                p_values(&preset.p, preset.experiment, model, &params, preset.test)
+                    .map_err(|e| bad(e.to_string()))?;
             }
         }
         Ok(())
@@ -263,8 +320,12 @@ impl Spec {
     pub fn runs(&self, preset_name: &str) -> Result<Vec<Run>> {
         let preset = self.preset(preset_name)?;
         let mut runs = Vec::new();
-        for &model in &preset.models {
-            for width in preset.width.values() {
+        let widths = match preset.experiment {
+            Experiment::Training => preset.width.values(),
+            Experiment::OneStep => vec![0],
+        };
+        for model in preset.run_models() {
+            for &width in &widths {
                 for config in &preset.configs {
                     let params = config.params();
                     let train = TrainConfig {
@@ -274,7 +335,7 @@ impl Spec {
                         max_steps: preset.max_steps,
                         ..TrainConfig::default()
                     };
-                    for p in p_values(&preset.p, model, &params, preset.test)? {
+                    for p in p_values(&preset.p, preset.experiment, model, &params, preset.test)? {
                         for seed in 0..preset.seeds {
                             runs.push(Run {
                                 model,
@@ -288,6 +349,7 @@ impl Spec {
                                 sensitivities: preset.sensitivities,
                                 diffeo_mode: preset.diffeo_mode,
                                 code_version: CODE_VERSION.into(),
+                                experiment: preset.experiment,
                             });
                         }
                     }
@@ -298,23 +360,53 @@ impl Spec {
     }
 }
 
+impl Preset {
+    /// The models whose runs this preset lists: the one-step analysis is of a wide LCN.
+    fn run_models(&self) -> Vec<Architecture> {
+        match self.experiment {
+            Experiment::Training => self.models.clone(),
+            Experiment::OneStep => vec![Architecture::Lcn],
+        }
+    }
+}
+
+/// What P grids given as factors multiply: the paper's P* (Eq. 3 or 4) for a training,
+/// Appendix C's nc·m^L·(s0+1)^L for the one-step analysis.
+fn p_scale(experiment: Experiment, model: Architecture, params: &Params) -> Result<f64> {
+    match experiment {
+        Experiment::Training => predicted_p_star(model, params),
+        Experiment::OneStep => predict::eq3_lcn(
+            params.levels,
+            params.s0(),
+            params.synonyms,
+            params.classes,
+            1.0,
+        )
+        .map_err(|e| RunnerError::invalid("params", e.to_string())),
+    }
+}
+
 /// The P values of one configuration: rounded, at least 1, without repeats,
-/// increasing; values beyond the data available besides the test set are dropped
-/// (an error if fewer than two remain: the configuration's data space is too small).
+/// increasing; for a training, values beyond the data available besides the test set
+/// are clamped to it (the one-step analysis draws data with replacement: no limit).
 pub fn p_values(
     grid: &PGrid,
+    experiment: Experiment,
     model: Architecture,
     params: &Params,
     test: usize,
 ) -> Result<Vec<u64>> {
-    let available = params
-        .count_total_u128()
-        .map_or(u64::MAX, |n| n.min(u64::MAX as u128) as u64)
-        .saturating_sub(test as u64);
+    let available = match experiment {
+        Experiment::Training => params
+            .count_total_u128()
+            .map_or(u64::MAX, |n| n.min(u64::MAX as u128) as u64)
+            .saturating_sub(test as u64),
+        Experiment::OneStep => u64::MAX,
+    };
     let raw: Vec<u64> = match grid {
         PGrid::Values(values) => values.clone(),
         PGrid::Factors(factors) => {
-            let prediction = predicted_p_star(model, params)?;
+            let prediction = p_scale(experiment, model, params)?;
             factors
                 .iter()
                 .map(|f| (f * prediction).round() as u64)
