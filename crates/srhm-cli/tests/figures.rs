@@ -95,8 +95,17 @@ fn the_smoke_preset_draws_every_figure_and_writes_the_index() {
     // Appendix C: 2 configurations × 4 P × 2 seeds, no network, its own columns.
     let one_step = read_records(&store.path().join("figC/runs.parquet")).unwrap();
     assert_eq!(one_step.len(), 16);
-    for column in ["noise_to_signal", "expected_noise_to_signal", "signal", "p", "seed"] {
-        assert!(one_step.iter().all(|r| r.contains_key(column)), "no {column}");
+    for column in [
+        "noise_to_signal",
+        "expected_noise_to_signal",
+        "signal",
+        "p",
+        "seed",
+    ] {
+        assert!(
+            one_step.iter().all(|r| r.contains_key(column)),
+            "no {column}"
+        );
     }
     let python = std::env::var_os("SRHM_PYTHON")
         .map(PathBuf::from)
