@@ -1,7 +1,10 @@
 //! Repository chores, in Rust so they run wherever cargo does (rust-analyzer's xtask pattern).
 //!
 //! - `cargo xtask setup`: the project-local Python environment (`.venv`), idempotent.
-//! - `cargo xtask test`: setup, then every test of the workspace (nextest + doc tests).
+//! - `cargo xtask test`: setup, then every test of the workspace (nextest + doc tests),
+//!   then the Slurm test (`cargo xtask test-slurm`).
+//! - `cargo xtask test-slurm`: `srhm sweep` against a real single-node Slurm
+//!   (`tests/slurm/single_node.sh`; installs Debian's Slurm and munge if missing).
 //! - `cargo xtask figures [--preset quick|smoke|paper] [--only …] [--plot-only]`: setup,
 //!   then every figure of the paper (`srhm figures`), results and PNGs in `paper-figures/`.
 //! - `cargo xtask srhm ARGS…`: setup, then the release `srhm` binary with ARGS.
@@ -23,12 +26,17 @@ struct Cli {
 enum Task {
     /// Create the project-local .venv with the pinned Python packages (idempotent, quiet when done).
     Setup,
-    /// Run setup, then every test: `cargo nextest run --workspace` and the doc tests.
+    /// Run setup, then every test: `cargo nextest run --workspace`, the doc tests, and
+    /// the Slurm test.
     Test {
-        /// Extra arguments passed to `cargo nextest run` (e.g. a test filter).
+        /// Extra arguments passed to `cargo nextest run` (e.g. a test filter); with any,
+        /// only nextest runs.
         #[arg(trailing_var_arg = true)]
         nextest_args: Vec<String>,
     },
+    /// `srhm sweep` against a real single-node Slurm started for the test (needs root;
+    /// installs Debian's slurmctld, slurmd, slurm-client and munge if missing).
+    TestSlurm,
     /// Run setup, then every figure of the paper: `srhm figures` (release build) with
     /// these arguments, e.g. `--preset quick`, `--only fig04,fig06`, `--plot-only`.
     Figures {
@@ -48,6 +56,7 @@ fn main() -> Result<()> {
     match cli.command {
         Task::Setup => setup(&root).map(|_| ()),
         Task::Test { nextest_args } => test(&root, &nextest_args),
+        Task::TestSlurm => test_slurm(&root),
         Task::Srhm { args } => srhm(&root, &args),
         Task::Figures { args } => {
             let mut all = vec!["figures".to_string()];
@@ -185,7 +194,27 @@ fn test(root: &Path, nextest_args: &[String]) -> Result<()> {
         doc.args(["-p", package]);
     }
     run(&mut doc)?;
+    if nextest_args.is_empty() {
+        test_slurm(root)?;
+    }
     Ok(())
+}
+
+/// The Slurm test on the test profile's `srhm` (nextest has built it already; the
+/// release one would cost a second full build).
+fn test_slurm(root: &Path) -> Result<()> {
+    let cargo = cargo();
+    run(Command::new(&cargo)
+        .current_dir(root)
+        .args(["build", "--quiet", "-p", "srhm-cli", "--bin", "srhm"]))?;
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_absolute() { t } else { root.join(t) })
+        .unwrap_or_else(|| root.join("target"));
+    run(Command::new("bash")
+        .current_dir(root)
+        .arg(root.join("tests/slurm/single_node.sh"))
+        .env("SRHM", target.join("debug/srhm")))
 }
 
 /// The crates whose documentation carries runnable examples.

@@ -5,6 +5,7 @@ mod figures;
 mod generate;
 mod pstar;
 mod run;
+mod sweep;
 mod train;
 
 use std::process::ExitCode;
@@ -42,6 +43,8 @@ enum Command {
     Run(run::RunArgs),
     /// Run the figures' specs (resumable), draw every figure and write paper-figures/README.md.
     Figures(figures::FiguresArgs),
+    /// A figure's runs on a Slurm cluster: submit job arrays (--slurm) or report (--status).
+    Sweep(Box<sweep::SweepArgs>),
 }
 
 /// Errors a user can fix by changing the command line; they exit with code 2.
@@ -85,12 +88,20 @@ fn main() -> ExitCode {
             return ExitCode::SUCCESS;
         }
         Err(error) => {
-            // Bad input is reported on one line (the first line of clap's message).
+            // Bad input is reported on one line: clap's first paragraph (the message and
+            // e.g. the missing flags listed under it), joined.
             let rendered = error.render().to_string();
-            let first = rendered
+            let first: Vec<&str> = rendered
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("invalid arguments");
+                .skip_while(|l| l.trim().is_empty())
+                .take_while(|l| !l.trim().is_empty())
+                .map(str::trim)
+                .collect();
+            let first = if first.is_empty() {
+                "invalid arguments".to_string()
+            } else {
+                first.join(" ")
+            };
             eprintln!("{first} (see `srhm --help`)");
             return ExitCode::from(2);
         }
@@ -102,6 +113,7 @@ fn main() -> ExitCode {
         Command::Pstar(args) => pstar::run(&args),
         Command::Run(args) => run::run(&args),
         Command::Figures(args) => figures::run(&args),
+        Command::Sweep(args) => sweep::run(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -234,7 +234,8 @@ pub fn record_files(dir: &Path) -> Result<Vec<PathBuf>, StoreError> {
 }
 
 /// Merges every per-run file of `dir` into one table at `out` (replaced atomically).
-/// Files that cannot be read are returned by name, not skipped silently.
+/// Files that cannot be read are returned by name, not skipped silently. With no
+/// readable run nothing is written (a table needs a row; an older table is kept).
 pub fn compact(dir: &Path, out: &Path) -> Result<(usize, Vec<(PathBuf, StoreError)>), StoreError> {
     let mut all = Vec::new();
     let mut bad = Vec::new();
@@ -244,6 +245,8 @@ pub fn compact(dir: &Path, out: &Path) -> Result<(usize, Vec<(PathBuf, StoreErro
             Err(e) => bad.push((file, e)),
         }
     }
-    write_records(out, &all, true)?;
+    if !all.is_empty() {
+        write_records(out, &all, true)?;
+    }
     Ok((all.len(), bad))
 }

@@ -70,3 +70,19 @@ fn compaction_merges_runs_and_names_damaged_files() {
     assert_eq!(merged[1].get("only_0"), None);
     assert_eq!(merged[1]["only_1"], Value::Bool(true));
 }
+
+#[test]
+fn compacting_no_runs_writes_nothing_and_keeps_an_older_table() {
+    let dir = tempfile::tempdir().unwrap();
+    let runs = dir.path().join("runs");
+    let table = dir.path().join("table.parquet");
+    // No directory at all, then an empty one: no table, no error.
+    assert_eq!(compact(&runs, &table).unwrap().0, 0);
+    std::fs::create_dir(&runs).unwrap();
+    assert_eq!(compact(&runs, &table).unwrap().0, 0);
+    assert!(!table.exists());
+    let row = record(&[("index", Value::Int(1))]);
+    write_records(&table, &[row], false).unwrap();
+    assert_eq!(compact(&runs, &table).unwrap().0, 0);
+    assert_eq!(read_records(&table).unwrap().len(), 1);
+}
