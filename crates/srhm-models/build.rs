@@ -5,5 +5,6 @@
 fn main() {
     let lib = std::env::var("DEP_TCH_LIBTORCH_LIB")
         .expect("torch-sys tells its dependents where libtorch is (run `cargo xtask setup` first)");
-    println!("cargo:rustc-link-arg-tests=-Wl,-rpath,{lib}");
+    // Every linked target of this package: integration tests and the unit tests of the lib.
+    println!("cargo:rustc-link-arg=-Wl,-rpath,{lib}");
 }

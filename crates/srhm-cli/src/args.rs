@@ -260,6 +260,7 @@ pub fn flag_of(param: &str) -> String {
         "ensemble" => "--ensemble".into(),
         "train_size" | "set" => "--train".into(),
         "lr" => "--lr".into(),
+        "precision" => "--mixed-precision".into(),
         other => format!("--{}", other.replace('_', "-")),
     }
 }

@@ -65,7 +65,7 @@ pub fn run(args: &PStarArgs) -> anyhow::Result<()> {
     if args.seeds == 0 {
         return Err(UsageError::Conflict("--seeds must be at least 1".into()).into());
     }
-    let net = args.net.net(&params);
+    let net = args.net.net(&params)?;
     let model = scaling_model(net.architecture);
     let threshold = match args.threshold {
         Some(t) => t,

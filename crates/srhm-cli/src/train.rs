@@ -10,20 +10,45 @@ use serde_json::json;
 use srhm_grammar::{Params, Rules, Sampler, Split};
 use srhm_models::tch::Device;
 use srhm_models::{
-    Architecture, DeviceChoice, MemberSpec, NetConfig, Parametrisation, TrainConfig, device_name,
-    resolve_device, train_ensemble,
+    Architecture, BigArchitecture, BigConfig, BigNet, BigTrainConfig, DeviceChoice, MemberSpec,
+    ModelKind, NetConfig, Parametrisation, Precision, TrainConfig, big_test_error, device_name,
+    resolve_device, train_big, train_ensemble,
 };
-use srhm_runner::{InputFormat, RunnerError, SensitivityConfig, SensitivityEntry, sensitivities};
+use srhm_runner::{
+    BIG_NET_DEPTHS, BigNetProbe, InputFormat, RunnerError, SensitivityConfig, SensitivityEntry,
+    sensitivities,
+};
 use srhm_store::read_dataset;
 
 use crate::UsageError;
 use crate::args::{DatasetArgs, DiffeoModeArg, GeneratorArgs};
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ModelArg {
     Lcn,
     Cnn,
     Fcn,
+    Vgg11,
+    Vgg16,
+    Resnet18,
+    Resnet34,
+    #[value(name = "efficientnet-b0")]
+    EfficientnetB0,
+}
+
+impl ModelArg {
+    pub fn kind(self) -> ModelKind {
+        match self {
+            ModelArg::Lcn => ModelKind::Small(Architecture::Lcn),
+            ModelArg::Cnn => ModelKind::Small(Architecture::Cnn),
+            ModelArg::Fcn => ModelKind::Small(Architecture::Fcn),
+            ModelArg::Vgg11 => ModelKind::Big(BigArchitecture::Vgg11),
+            ModelArg::Vgg16 => ModelKind::Big(BigArchitecture::Vgg16),
+            ModelArg::Resnet18 => ModelKind::Big(BigArchitecture::Resnet18),
+            ModelArg::Resnet34 => ModelKind::Big(BigArchitecture::Resnet34),
+            ModelArg::EfficientnetB0 => ModelKind::Big(BigArchitecture::EfficientnetB0),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -45,20 +70,27 @@ pub enum ParametrisationArg {
 /// The network and how to train it: flags shared by `srhm train` and `srhm pstar`.
 #[derive(Debug, Args)]
 pub struct NetArgs {
+    /// lcn, cnn, fcn (batched ensembles) or a big net: vgg11, vgg16, resnet18,
+    /// resnet34, efficientnet-b0 (one at a time).
     #[arg(long, value_enum)]
     pub model: ModelArg,
-    /// Hidden width H.
-    #[arg(long, default_value_t = 512)]
-    pub width: u32,
+    /// Hidden width H (default 512); for big nets the channel scale (default 64: the
+    /// published networks; EfficientNet-B0's channels scale by width/64 too).
+    #[arg(long)]
+    pub width: Option<u32>,
     /// Learning rate before the parametrisation's scaling; default 0.01 when s = 2 and
-    /// L = 2, else 0.003 (SPEC §4).
+    /// L = 2, else 0.003; 1e-4 for big nets (SPEC §4).
     #[arg(long)]
     pub lr: Option<f64>,
     #[arg(long, default_value_t = 4)]
     pub batch: usize,
-    /// Stop once the mean minibatch loss over an epoch is at most this.
-    #[arg(long, default_value_t = 1e-3)]
-    pub loss_threshold: f64,
+    /// Stop once the mean minibatch loss over an epoch is at most this (default 1e-3;
+    /// 1e-2 for big nets, SPEC §4).
+    #[arg(long)]
+    pub loss_threshold: Option<f64>,
+    /// Big nets on CUDA: train in mixed precision (autocast + dynamic loss scaling).
+    #[arg(long)]
+    pub mixed_precision: bool,
     /// Stop (flagged `hit_step_cap`) after this many steps.
     #[arg(long, default_value_t = 1_000_000)]
     pub max_steps: u64,
@@ -96,19 +128,49 @@ impl NetArgs {
         resolve(self.device, self.threads)
     }
 
-    /// The network for data of `params`.
-    pub fn net(&self, params: &Params) -> NetConfig {
-        let architecture = match self.model {
-            ModelArg::Lcn => Architecture::Lcn,
-            ModelArg::Cnn => Architecture::Cnn,
-            ModelArg::Fcn => Architecture::Fcn,
+    /// The network for data of `params` (LCN, CNN or FCN; big nets are refused).
+    pub fn net(&self, params: &Params) -> anyhow::Result<NetConfig> {
+        let ModelKind::Small(architecture) = self.model.kind() else {
+            return Err(UsageError::Conflict(format!(
+                "--model {}: this command takes lcn, cnn or fcn",
+                self.model.kind().name()
+            ))
+            .into());
         };
-        let mut net = NetConfig::for_data(architecture, params, self.width);
+        let mut net = NetConfig::for_data(architecture, params, self.width.unwrap_or(512));
         net.parametrisation = match self.parametrisation {
             ParametrisationArg::MeanField => Parametrisation::MeanField,
             ParametrisationArg::Standard => Parametrisation::Standard,
         };
-        net
+        Ok(net)
+    }
+
+    /// A big net for data of `params`, and how it trains (SPEC §4's defaults).
+    pub fn big(&self, params: &Params) -> Option<(BigConfig, BigTrainConfig)> {
+        let ModelKind::Big(architecture) = self.model.kind() else {
+            return None;
+        };
+        let defaults = BigTrainConfig::default();
+        Some((
+            BigConfig {
+                architecture,
+                vocab: params.vocab,
+                classes: params.classes,
+                width: self.width.unwrap_or(architecture.standard_width()),
+            },
+            BigTrainConfig {
+                lr: self.lr.unwrap_or(defaults.lr),
+                batch: self.batch,
+                loss_threshold: self.loss_threshold.unwrap_or(defaults.loss_threshold),
+                max_steps: self.max_steps,
+                precision: if self.mixed_precision {
+                    Precision::Mixed
+                } else {
+                    Precision::F32
+                },
+                ..defaults
+            },
+        ))
     }
 
     /// SPEC §4's training (default learning rate 0.01 when s = 2 and L = 2, else 0.003).
@@ -116,7 +178,7 @@ impl NetArgs {
         TrainConfig {
             lr: self.lr.unwrap_or_else(|| TrainConfig::paper_lr(params)),
             batch: self.batch,
-            loss_threshold: self.loss_threshold,
+            loss_threshold: self.loss_threshold.unwrap_or(1e-3),
             max_steps: self.max_steps,
             ..TrainConfig::default()
         }
@@ -252,7 +314,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         ))
         .into());
     }
-    let net = args.net.net(&params);
+    if let Some((config, train)) = args.net.big(&params) {
+        return train_big_nets(args, &data, &sizes, config, train, device);
+    }
+    let net = args.net.net(&params)?;
     let architecture = net.architecture;
     let config = TrainConfig {
         eval_every: args.eval_every,
@@ -372,5 +437,121 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
         }
         println!("{line}");
     }
+    Ok(())
+}
+
+/// `srhm train --model vgg11|…`: every (size, seed) network trained in turn, one JSON
+/// line each, sensitivities at the relative depths of Fig. 9 and the output.
+fn train_big_nets(
+    args: &TrainArgs,
+    data: &Data,
+    sizes: &[usize],
+    config: BigConfig,
+    train: BigTrainConfig,
+    device: Device,
+) -> anyhow::Result<()> {
+    let params = data.params;
+    if data.format != InputFormat::default() {
+        return Err(UsageError::Conflict(
+            "big nets take one-hot 1-D inputs: drop --encoding/--layout".into(),
+        )
+        .into());
+    }
+    if args.eval_every.is_some() {
+        return Err(UsageError::Conflict("--eval-every is for lcn, cnn and fcn".into()).into());
+    }
+    train.validate(device).map_err(UsageError::from)?;
+    let largest = *sizes.iter().max().expect("at least one size");
+    let set = data
+        .format
+        .labelled(
+            data.train.tokens.slice(ndarray::s![..largest, ..]),
+            &data.train.labels[..largest],
+            &params,
+            device,
+        )
+        .map_err(runner_error)?;
+    let test = (!data.test.is_empty())
+        .then(|| {
+            data.format
+                .labelled(data.test.tokens.view(), &data.test.labels, &params, device)
+        })
+        .transpose()
+        .map_err(runner_error)?;
+    if args.sensitivities && test.is_none() {
+        return Err(
+            UsageError::Conflict("--sensitivities needs test data (--test N)".into()).into(),
+        );
+    }
+    let rules = Rules::sample(&params, data.rules_seed).map_err(UsageError::from)?;
+    let networks = sizes.len() * args.ensemble;
+    let bar = ProgressBar::new(networks as u64);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{spinner} {bar:24} {pos}/{len} networks done · {msg} [{elapsed_precise}]",
+        )
+        .expect("valid template"),
+    );
+    for &train_size in sizes {
+        for j in 0..args.ensemble as u64 {
+            let seed = args.net.net_seed + j;
+            let mut net = BigNet::new(config, seed, device).map_err(UsageError::from)?;
+            let started = Instant::now();
+            let result = train_big(&mut net, &train, &set, train_size, seed, &mut |step, loss| {
+                let rate = step as f64 / started.elapsed().as_secs_f64().max(1e-9);
+                bar.set_message(format!(
+                    "{} P = {train_size} seed {seed} · step {step} · loss {loss:.2e} · {rate:.0} steps/s",
+                    config.architecture.name()
+                ));
+                bar.tick();
+            })
+            .map_err(|e| match e.param() {
+                Some(_) => anyhow::Error::from(UsageError::from(e)),
+                None => anyhow::Error::from(e).context("training failed"),
+            })?;
+            let test_error = test.as_ref().map(|t| big_test_error(&net, t)).transpose()?;
+            let mut line = json!({
+                "model": config.architecture.name(),
+                "params": params,
+                "width": config.width,
+                "parameters": net.parameter_count(),
+                "lr": train.lr,
+                "batch": train.batch,
+                "loss_threshold": train.loss_threshold,
+                "precision": train.precision,
+                "train_size": train_size,
+                "test_size": data.test.len(),
+                "seed": seed,
+                "steps": result.steps,
+                "epochs": result.epochs,
+                "train_loss": result.train_loss,
+                "test_error": test_error,
+                "wall_s": result.wall_s,
+                "device": device_name(device),
+                "hit_step_cap": result.hit_step_cap,
+            });
+            if args.sensitivities {
+                bar.set_message("measuring sensitivities");
+                let probe = BigNetProbe {
+                    net: &net,
+                    depths: BIG_NET_DEPTHS.to_vec(),
+                };
+                let config = SensitivityConfig {
+                    diffeo_mode: args.diffeo_mode.into(),
+                    seed,
+                    ..SensitivityConfig::default()
+                };
+                let entries = sensitivities(&probe, &rules, &data.test, data.format, &config)
+                    .map_err(runner_error)?
+                    .remove(0);
+                let object = line.as_object_mut().expect("a JSON object");
+                object.extend(sensitivity_keys(&entries));
+                object.insert("diffeo_mode".into(), json!(args.diffeo_mode.name()));
+            }
+            bar.inc(1);
+            bar.suspend(|| println!("{line}"));
+        }
+    }
+    bar.finish_and_clear();
     Ok(())
 }

@@ -471,3 +471,37 @@ fn bad_training_flags_are_refused() {
         "/no/such/file.parquet",
     );
 }
+
+#[test]
+fn train_takes_every_big_net_on_the_device_auto_finds() {
+    for model in ["vgg11", "vgg16", "resnet18", "resnet34", "efficientnet-b0"] {
+        let lines = json_lines(&srhm(
+            &format!(
+                "train {SMALL} --sparsity a --s0 1 --train 24 --test 12 --model {model} --width 4 \
+                 --max-steps 20 --ensemble 2 --device auto --sensitivities"
+            ),
+            &[],
+        ));
+        assert_eq!(lines.len(), 2, "{model}: one line per network");
+        for (seed, line) in lines.iter().enumerate() {
+            assert_eq!(line["model"], model);
+            assert_eq!(line["seed"], seed as u64);
+            assert_eq!(line["lr"], 1e-4, "SPEC §4's learning rate for big nets");
+            assert_eq!(line["loss_threshold"], 1e-2);
+            // No GPU here: auto falls back to the CPU.
+            assert_eq!(line["device"], "cpu");
+            assert!(line["parameters"].as_u64().unwrap() > 0);
+            assert!(line["test_error"].as_f64().unwrap() <= 1.0);
+            for key in [
+                "S_d20_1", "S_d50_1", "S_d80_1", "D_d80_1", "S_out_1", "D_out_2",
+            ] {
+                assert!(line[key].as_f64().is_some(), "{model}: no {key}");
+            }
+        }
+    }
+    assert_refused(
+        &format!("train {SMALL} --train 20 --model vgg11 --mixed-precision --device cpu"),
+        "--mixed-precision",
+    );
+    assert_refused(&format!("pstar {SMALL} --model resnet18"), "--model");
+}

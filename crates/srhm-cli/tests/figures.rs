@@ -65,9 +65,9 @@ fn the_smoke_preset_draws_every_figure_and_writes_the_index() {
             "{title} missing from the index"
         );
     }
-    // Fig. 4 (panel A at least), Fig. 5 (the heatmap), Fig. 12 and Appendix C's
+    // Fig. 4 (panel A at least), Fig. 5 (the heatmap), Fig. 9 (big nets), Fig. 12 and Appendix C's
     // one-step curves always have something to draw.
-    for figure in ["fig04", "fig05", "fig12", "figC"] {
+    for figure in ["fig04", "fig05", "fig09", "fig12", "figC"] {
         let png = store
             .path()
             .join(figure)

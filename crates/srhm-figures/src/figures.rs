@@ -11,8 +11,8 @@ use srhm_scaling::{Model, Observable, collapse, fit_prefactor, paper_threshold, 
 use srhm_store::Record;
 
 use crate::analysis::{ConfigKey, by_config, p_star, show, summary_curve};
-use crate::one_step;
 use crate::{FigureError, FigureReport, Verdict};
+use crate::{big, one_step};
 
 /// What a panel shows; specs list them as `kind:model` strings, e.g. `pstar:lcn`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -47,6 +47,9 @@ pub enum Panel {
     OneStepPStar,
     /// P₁(s0)/P₁(0) against (s0+1)^L; verdict: slope 1.
     OneStepSparsity,
+    /// A big net's test error, S and D at a relative depth (percent) against P; at 80%
+    /// the verdict: S and D fall as it learns.
+    BigNet { model: String, depth: u32 },
 }
 
 impl std::str::FromStr for Panel {
@@ -78,6 +81,19 @@ impl std::str::FromStr for Panel {
             "one-step-collapse" => Ok(Panel::OneStepCollapse),
             "one-step-pstar" => Ok(Panel::OneStepPStar),
             "one-step-sparsity" => Ok(Panel::OneStepSparsity),
+            "big" if big::BIG_NETS.contains(&model.as_str()) => {
+                let depth = layer.parse::<u32>().ok().filter(|d| (1..=100).contains(d));
+                depth
+                    .map(|depth| Panel::BigNet {
+                        model: model.clone(),
+                        depth,
+                    })
+                    .ok_or_else(|| {
+                        FigureError::Panel(format!(
+                            "`{text}`: the depth must be a percent in 1..=100"
+                        ))
+                    })
+            }
             "error-vs-s" | "error-vs-d" | "error-vs-s-fixed" | "error-vs-d-fixed" => {
                 needs_model(Panel::ErrorVsSensitivity {
                     model: model.clone(),
@@ -93,7 +109,7 @@ impl std::str::FromStr for Panel {
             _ => Err(FigureError::Panel(format!(
                 "unknown panel `{text}` (curves, pstar, pstar-s, pstar-d, sensitivity-s, \
                  sensitivity-d with `:model`; error-vs-s, error-vs-d and their -fixed forms with \
-                 `:model[:layer]`; eq5; one-step-curves, -collapse, -pstar, -sparsity)"
+                 `:model[:layer]`; eq5; one-step-curves, -collapse, -pstar, -sparsity; big:<net>:<depth%>)"
             ))),
         }
     }
@@ -170,6 +186,9 @@ pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
             Panel::OneStepCollapse => one_step::curves(input.rows, true),
             Panel::OneStepPStar => one_step::p_one_vs_prediction(input.rows, &mut report),
             Panel::OneStepSparsity => one_step::sparsity_ratio(input.rows, &mut report),
+            Panel::BigNet { model, depth } => {
+                big::depth_panel(input.rows, model, *depth, &mut report)
+            }
         };
         if let Some(mut chart) = chart {
             chart.title = format!("{letter}: {}", chart.title);
@@ -180,7 +199,19 @@ pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
         report.notes.push("nothing to draw".into());
         return Ok(report);
     }
-    let columns = panels.len().min(3);
+    // Big-net figures: one column per network, one row per depth (the paper's layout).
+    let nets: std::collections::BTreeSet<&str> = kinds
+        .iter()
+        .filter_map(|k| match k {
+            Panel::BigNet { model, .. } => Some(model.as_str()),
+            _ => None,
+        })
+        .collect();
+    let columns = if nets.is_empty() {
+        panels.len().min(3)
+    } else {
+        nets.len()
+    };
     save_png(input, report, |path| {
         draw_panels(&panels, columns, path, PANEL)
     })

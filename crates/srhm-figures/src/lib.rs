@@ -4,6 +4,7 @@
 //! writes the page that lists every figure with its verdicts.
 
 mod analysis;
+mod big;
 mod figures;
 mod index;
 mod one_step;

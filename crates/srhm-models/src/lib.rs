@@ -9,7 +9,11 @@
 //! Activations are channel-last inside the models (`[E, B, positions, channels]`): a
 //! non-overlapping patch of k positions is then a contiguous block of k·C numbers.
 //! Inputs follow SPEC §2's `[B, v, d]` one-hot convention at the API ([`encode_inputs`]).
+//!
+//! The big nets of Fig. 9 (1-D VGG11/16, ResNet18/34, EfficientNet-B0, [`BigNet`]) are
+//! ordinary single networks with batch norm, trained by autograd ([`train_big`]).
 
+mod big;
 mod data;
 mod device;
 mod error;
@@ -17,6 +21,10 @@ mod net;
 mod sgd;
 mod train;
 
+pub use big::{
+    BigArchitecture, BigConfig, BigNet, BigTrainConfig, ModelKind, Precision, big_test_error,
+    train_big,
+};
 pub use data::{LabelledSet, block_order, encode_inputs, image_to_sequence, tensor_from_array};
 pub use device::{DeviceChoice, device_name, resolve_device};
 pub use error::{ModelError, Result};

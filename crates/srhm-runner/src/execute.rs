@@ -7,10 +7,12 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use srhm_grammar::Params;
 use srhm_grammar::{Rules, Sampler, SamplingMode, Split};
 use srhm_models::tch::Device;
 use srhm_models::{
-    LabelledSet, MemberResult, MemberSpec, NetConfig, Progress, device_name, test_errors,
+    BigArchitecture, BigConfig, BigNet, BigTrainConfig, LabelledSet, MemberResult, MemberSpec,
+    ModelKind, NetConfig, Progress, big_test_error, device_name, test_errors, train_big,
     train_ensemble,
 };
 use srhm_store::{Record, StoreError, Value, read_records, write_records};
@@ -18,7 +20,9 @@ use srhm_store::{Record, StoreError, Value, read_records, write_records};
 use crate::error::{Result, RunnerError};
 use crate::inputs::InputFormat;
 use crate::one_step::one_step_records;
-use crate::sensitivity::{SensitivityConfig, SensitivityEntry, sensitivities};
+use crate::sensitivity::{
+    BIG_NET_DEPTHS, BigNetProbe, SensitivityConfig, SensitivityEntry, sensitivities,
+};
 use crate::spec::Run;
 
 /// Networks trained at once at most (bounds memory; groups of runs are split).
@@ -243,6 +247,101 @@ struct SeedData {
     test: LabelledSet,
 }
 
+impl SeedData {
+    /// Seed j's rules, its first `train` training data and its test set.
+    fn draw(params: &Params, seed: u64, train: u64, test: usize, device: Device) -> Result<Self> {
+        let format = InputFormat::default();
+        let rules = Rules::sample(params, seed)?;
+        let data = Sampler::new(&rules, seed, SamplingMode::Auto)?.sample(train as usize, test)?;
+        let train =
+            format.labelled(data.train.tokens.view(), &data.train.labels, params, device)?;
+        let test = format.labelled(data.test.tokens.view(), &data.test.labels, params, device)?;
+        Ok(SeedData {
+            seed,
+            rules,
+            test_split: data.test,
+            train,
+            test,
+        })
+    }
+}
+
+/// Trains big nets one by one (no batching across networks: each is large enough to
+/// fill the device), measures each at [`BIG_NET_DEPTHS`] and the output, writes each.
+fn train_big_runs(
+    store: &RunStore,
+    chunk: &[(usize, Run)],
+    architecture: BigArchitecture,
+    device: Device,
+    say: &mut dyn FnMut(String),
+) -> Result<usize> {
+    let mut written = 0;
+    for (index, run) in chunk {
+        let started = Instant::now();
+        let data = SeedData::draw(&run.params, run.seed, run.p, run.test, device)?;
+        let config = BigConfig {
+            architecture,
+            vocab: run.params.vocab,
+            classes: run.params.classes,
+            width: run.width,
+        };
+        let mut net = BigNet::new(config, run.seed, device)?;
+        let train = BigTrainConfig {
+            lr: run.train.lr,
+            momentum: run.train.momentum,
+            batch: run.train.batch,
+            loss_threshold: run.train.loss_threshold,
+            max_steps: run.train.max_steps,
+            precision: run.precision,
+        };
+        let name = run.model_name();
+        let result = train_big(
+            &mut net,
+            &train,
+            &data.train,
+            run.p as usize,
+            run.seed,
+            &mut |step, loss| {
+                if step % 2000 == 0 {
+                    say(format!(
+                        "training {name} (P = {}, seed {}): step {step}, loss {loss:.1e}",
+                        run.p, run.seed
+                    ));
+                }
+            },
+        )?;
+        let error = big_test_error(&net, &data.test)?;
+        let measured = if run.sensitivities {
+            let probe = BigNetProbe {
+                net: &net,
+                depths: BIG_NET_DEPTHS.to_vec(),
+            };
+            let config = SensitivityConfig {
+                diffeo_mode: run.diffeo_mode,
+                seed: run.seed,
+                ..SensitivityConfig::default()
+            };
+            let format = InputFormat::default();
+            Some(sensitivities(&probe, &data.rules, &data.test_split, format, &config)?.remove(0))
+        } else {
+            None
+        };
+        let record = run_record(
+            run,
+            *index,
+            &store.figure,
+            &result,
+            error,
+            measured.as_deref(),
+            device,
+            started.elapsed().as_secs_f64(),
+        );
+        store.save(run, &record)?;
+        written += 1;
+    }
+    Ok(written)
+}
+
 /// Trains `chunk` (runs sharing everything but P and seed, sorted by seed then P) as
 /// one ensemble, measures each, writes each. Returns how many were written.
 fn train_group(
@@ -253,6 +352,10 @@ fn train_group(
 ) -> Result<usize> {
     let started = Instant::now();
     let first = &chunk[0].1;
+    let architecture = match first.model {
+        ModelKind::Small(architecture) => architecture,
+        ModelKind::Big(big) => return train_big_runs(store, chunk, big, device, say),
+    };
     let params = first.params;
     let format = InputFormat::default();
     let mut seeds: Vec<SeedData> = Vec::new();
@@ -265,24 +368,9 @@ fn train_group(
                 .map(|(_, r)| r.p)
                 .max()
                 .expect("this run");
-            let rules = Rules::sample(&params, run.seed)?;
-            let data = Sampler::new(&rules, run.seed, SamplingMode::Auto)?
-                .sample(largest as usize, run.test)?;
-            let train = format.labelled(
-                data.train.tokens.view(),
-                &data.train.labels,
-                &params,
-                device,
-            )?;
-            let test =
-                format.labelled(data.test.tokens.view(), &data.test.labels, &params, device)?;
-            seeds.push(SeedData {
-                seed: run.seed,
-                rules,
-                test_split: data.test,
-                train,
-                test,
-            });
+            seeds.push(SeedData::draw(
+                &params, run.seed, largest, run.test, device,
+            )?);
         }
         members.push(MemberSpec {
             seed: run.seed,
@@ -292,7 +380,7 @@ fn train_group(
     }
     let net = NetConfig {
         parametrisation: first.parametrisation,
-        ..NetConfig::for_data(first.model, &params, first.width)
+        ..NetConfig::for_data(architecture, &params, first.width)
     };
     say(format!(
         "training {} {}s (H = {}, L = {}, v = {}, s0 = {}), P up to {}",

@@ -19,7 +19,10 @@ pub use one_step::one_step_records;
 pub use pstar::{
     PStarConfig, PStarReport, TrainedPoint, predicted_p_star, scaling_model, search_p_star,
 };
-pub use sensitivity::{Representation, SensitivityConfig, SensitivityEntry, sensitivities};
+pub use sensitivity::{
+    BIG_NET_DEPTHS, BigNetProbe, Representation, Representations, SensitivityConfig,
+    SensitivityEntry, sensitivities,
+};
 pub use spec::{
     CODE_VERSION, DataConfig, Experiment, PGrid, Preset, Run, Sources, Spec, Widths, p_values,
 };

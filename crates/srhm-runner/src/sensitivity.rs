@@ -2,8 +2,8 @@ use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use srhm_grammar::{Rules, Split};
 use srhm_metrics::{Estimate, matched_noise, ratio_of_means};
-use srhm_models::Ensemble;
 use srhm_models::tch::{self, Device, Kind, Tensor};
+use srhm_models::{BigNet, Ensemble};
 use srhm_transforms::{DiffeoMode, Operator, transform_rows};
 
 use crate::error::{Result, RunnerError};
@@ -30,28 +30,108 @@ impl Default for SensitivityConfig {
     }
 }
 
-/// A representation of the network: hidden layer k (1-based) or the output logits.
+/// A representation of the network: hidden layer k (1-based), the block at a relative
+/// depth (percent, big nets), or the output logits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Representation {
     Hidden(u32),
+    Depth(u32),
     Output,
 }
 
 impl Representation {
     fn order(&self) -> u32 {
         match self {
-            Representation::Hidden(k) => *k,
+            Representation::Hidden(k) | Representation::Depth(k) => *k,
             Representation::Output => u32::MAX,
         }
     }
 
-    /// `1`, `2`, … or `out`, as in the keys `S_2_1`, `S_out_1`.
+    /// `1`, `2`, … , `d80` or `out`, as in the keys `S_2_1`, `S_d80_1`, `S_out_1`.
     pub fn key(&self) -> String {
         match self {
             Representation::Hidden(k) => k.to_string(),
+            Representation::Depth(p) => format!("d{p}"),
             Representation::Output => "out".into(),
         }
+    }
+}
+
+/// What sensitivities are measured on: networks (`members` of them, evaluated together)
+/// whose representations of an input batch can be read out.
+pub trait Representations {
+    fn device(&self) -> Device;
+    fn members(&self) -> usize;
+    /// The representations, in order; the output last.
+    fn labels(&self) -> Vec<Representation>;
+    /// Every representation of `x`, `[members, rows, features]` each, in `labels` order.
+    fn representations(&self, x: &Tensor) -> Vec<Tensor>;
+}
+
+impl Representations for Ensemble {
+    fn device(&self) -> Device {
+        Ensemble::device(self)
+    }
+
+    fn members(&self) -> usize {
+        Ensemble::members(self)
+    }
+
+    fn labels(&self) -> Vec<Representation> {
+        (1..=self.config().levels)
+            .map(Representation::Hidden)
+            .chain([Representation::Output])
+            .collect()
+    }
+
+    /// f_1..f_L, then the logits.
+    fn representations(&self, x: &Tensor) -> Vec<Tensor> {
+        let (logits, hidden) = self.forward_with_hidden(x);
+        let mut all: Vec<Tensor> = hidden.iter().map(|h| h.flatten(2, -1)).collect();
+        all.push(logits);
+        all
+    }
+}
+
+/// A big net read out at relative depths (percent of its blocks), then its output.
+pub struct BigNetProbe<'a> {
+    pub net: &'a BigNet,
+    pub depths: Vec<u32>,
+}
+
+/// The relative depths at which big nets are measured: the paper's three rows of
+/// Fig. 9, 80% being the depth of Figs 1 and 17.
+pub const BIG_NET_DEPTHS: [u32; 3] = [20, 50, 80];
+
+impl Representations for BigNetProbe<'_> {
+    fn device(&self) -> Device {
+        self.net.device()
+    }
+
+    fn members(&self) -> usize {
+        1
+    }
+
+    fn labels(&self) -> Vec<Representation> {
+        self.depths
+            .iter()
+            .map(|&p| Representation::Depth(p))
+            .chain([Representation::Output])
+            .collect()
+    }
+
+    fn representations(&self, x: &Tensor) -> Vec<Tensor> {
+        let blocks: Vec<usize> = self
+            .depths
+            .iter()
+            .map(|&p| self.net.block_at(f64::from(p) / 100.0).unwrap_or(0))
+            .collect();
+        let (logits, kept) = self.net.forward_with_blocks(x, &blocks);
+        kept.into_iter()
+            .chain([logits])
+            .map(|t| t.unsqueeze(0))
+            .collect()
     }
 }
 
@@ -121,14 +201,6 @@ struct Probe {
     noised: Distances,
 }
 
-/// Every representation of `x` (`[E, rows, features]` each): f_1..f_L, then logits.
-fn representations(ensemble: &Ensemble, x: &Tensor) -> Vec<Tensor> {
-    let (logits, hidden) = ensemble.forward_with_hidden(x);
-    let mut all: Vec<Tensor> = hidden.iter().map(|h| h.flatten(2, -1)).collect();
-    all.push(logits);
-    all
-}
-
 fn squared_distance(a: &Tensor, b: &Tensor) -> Tensor {
     (a - b)
         .square()
@@ -151,12 +223,13 @@ fn chunks(n: usize, chunk: usize) -> Vec<(i64, i64)> {
     ranges
 }
 
-/// S_{k,l}, D_{k,l} and D/G for every member of `ensemble`, every hidden layer k and
-/// the output, every level l = 1..L, averaged over the `test` split (one random
+/// S_{k,l}, D_{k,l} and D/G for every member of `net`, every representation k (the
+/// hidden layers of an ensemble, the chosen depths of a big net) and the output, every
+/// level l = 1..L, averaged over the `test` split (one random
 /// operator draw per test input; independent pairs are neighbouring test inputs).
 /// Returns one list per member, ordered by representation then level.
 pub fn sensitivities(
-    ensemble: &Ensemble,
+    net: &dyn Representations,
     rules: &Rules,
     test: &Split,
     format: InputFormat,
@@ -172,10 +245,11 @@ pub fn sensitivities(
             ),
         ));
     }
-    let device = ensemble.device();
+    let device = net.device();
     let levels = params.levels;
-    let members = ensemble.members();
-    let reps = levels as usize + 1;
+    let members = net.members();
+    let labels = net.labels();
+    let reps = labels.len();
     let x = format.inputs(test.tokens.view(), params, device)?;
     let ranges = chunks(test.len(), config.chunk);
     // Every operator's transformed inputs first, so that each chunk's f(x) is computed
@@ -218,17 +292,17 @@ pub fn sensitivities(
     tch::no_grad(|| -> Result<_> {
         let mut apart = Distances::new(members, reps);
         for &(start, len) in &ranges {
-            let f = representations(ensemble, &x.narrow(0, start, len));
+            let f = net.representations(&x.narrow(0, start, len));
             for (r, f) in f.iter().enumerate() {
                 apart.push(r, &squared_distance(f, &f.roll([1], [1])))?;
             }
             for probe in &mut probes {
-                let ft = representations(ensemble, &probe.tx.narrow(0, start, len));
+                let ft = net.representations(&probe.tx.narrow(0, start, len));
                 for (r, (f, ft)) in f.iter().zip(&ft).enumerate() {
                     probe.changed.push(r, &squared_distance(f, ft))?;
                 }
                 if let Some(noisy) = &probe.noisy {
-                    let fn_ = representations(ensemble, &noisy.narrow(0, start, len));
+                    let fn_ = net.representations(&noisy.narrow(0, start, len));
                     for (r, (f, fn_)) in f.iter().zip(&fn_).enumerate() {
                         probe.noised.push(r, &squared_distance(f, fn_))?;
                     }
@@ -245,7 +319,7 @@ pub fn sensitivities(
         for level in 1..=levels {
             let (synonym, diffeo) = (find(level, false), find(level, true));
             for (e, member) in entries.iter_mut().enumerate() {
-                for r in 0..reps {
+                for (r, &representation) in labels.iter().enumerate() {
                     let mut entry_notes = notes[level as usize - 1].clone();
                     let mut ratio = |num: &[f64], den: &[f64], what: &str| {
                         ratio_of_means(num, den)
@@ -258,11 +332,7 @@ pub fn sensitivities(
                     let dg = diffeo
                         .and_then(|p| ratio(&p.changed.rows[e][r], &p.noised.rows[e][r], "D/G"));
                     member.push(SensitivityEntry {
-                        representation: if r < levels as usize {
-                            Representation::Hidden(r as u32 + 1)
-                        } else {
-                            Representation::Output
-                        },
+                        representation,
                         level,
                         s,
                         d,

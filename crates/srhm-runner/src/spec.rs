@@ -9,7 +9,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use srhm_grammar::{Params, Sparsity};
-use srhm_models::{Architecture, Parametrisation, TrainConfig};
+use srhm_models::{Architecture, ModelKind, Parametrisation, Precision, TrainConfig};
 use srhm_transforms::DiffeoMode;
 
 use crate::error::{Result, RunnerError};
@@ -65,8 +65,10 @@ impl Experiment {
 pub struct Preset {
     #[serde(default)]
     pub experiment: Experiment,
+    /// lcn, cnn, fcn (batched ensembles) and the big nets vgg11, vgg16, resnet18,
+    /// resnet34, efficientnet-b0 (one at a time; SPEC §4: lr 1e-4, stop at loss 1e-2).
     #[serde(default)]
-    pub models: Vec<Architecture>,
+    pub models: Vec<ModelKind>,
     /// One width, or several (each model and configuration is run at every width).
     #[serde(default = "Widths::none")]
     pub width: Widths,
@@ -92,6 +94,9 @@ pub struct Preset {
     pub sensitivities: bool,
     #[serde(default)]
     pub diffeo_mode: DiffeoMode,
+    /// Big nets on CUDA may train in mixed precision.
+    #[serde(default)]
+    pub precision: Precision,
     pub configs: Vec<DataConfig>,
 }
 
@@ -180,7 +185,7 @@ impl DataConfig {
 /// One network to train and measure. Everything here determines the result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Run {
-    pub model: Architecture,
+    pub model: ModelKind,
     pub params: Params,
     pub width: u32,
     pub parametrisation: Parametrisation,
@@ -195,15 +200,13 @@ pub struct Run {
     /// Absent from training runs' JSON, so that their hashes predate this field.
     #[serde(default, skip_serializing_if = "Experiment::is_training")]
     pub experiment: Experiment,
+    #[serde(default, skip_serializing_if = "Precision::is_f32")]
+    pub precision: Precision,
 }
 
 impl Run {
     pub fn model_name(&self) -> &'static str {
-        match self.model {
-            Architecture::Lcn => "lcn",
-            Architecture::Cnn => "cnn",
-            Architecture::Fcn => "fcn",
-        }
+        self.model.name()
     }
 
     /// 16 hex digits of SHA-256 of the run's canonical JSON: the name of its result
@@ -328,8 +331,12 @@ impl Spec {
             for &width in &widths {
                 for config in &preset.configs {
                     let params = config.params();
+                    let default_lr = match model {
+                        ModelKind::Small(_) => TrainConfig::paper_lr(&params),
+                        ModelKind::Big(_) => srhm_models::BigTrainConfig::default().lr,
+                    };
                     let train = TrainConfig {
-                        lr: preset.lr.unwrap_or_else(|| TrainConfig::paper_lr(&params)),
+                        lr: preset.lr.unwrap_or(default_lr),
                         batch: preset.batch,
                         loss_threshold: preset.loss_threshold,
                         max_steps: preset.max_steps,
@@ -350,6 +357,7 @@ impl Spec {
                                 diffeo_mode: preset.diffeo_mode,
                                 code_version: CODE_VERSION.into(),
                                 experiment: preset.experiment,
+                                precision: preset.precision,
                             });
                         }
                     }
@@ -362,20 +370,29 @@ impl Spec {
 
 impl Preset {
     /// The models whose runs this preset lists: the one-step analysis is of a wide LCN.
-    fn run_models(&self) -> Vec<Architecture> {
+    fn run_models(&self) -> Vec<ModelKind> {
         match self.experiment {
             Experiment::Training => self.models.clone(),
-            Experiment::OneStep => vec![Architecture::Lcn],
+            Experiment::OneStep => vec![ModelKind::Small(Architecture::Lcn)],
         }
     }
 }
 
 /// What P grids given as factors multiply: the paper's P* (Eq. 3 or 4) for a training,
 /// Appendix C's nc·m^L·(s0+1)^L for the one-step analysis.
-fn p_scale(experiment: Experiment, model: Architecture, params: &Params) -> Result<f64> {
-    match experiment {
-        Experiment::Training => predicted_p_star(model, params),
-        Experiment::OneStep => predict::eq3_lcn(
+fn p_scale(experiment: Experiment, model: ModelKind, params: &Params) -> Result<f64> {
+    match (experiment, model) {
+        (Experiment::Training, ModelKind::Small(architecture)) => {
+            predicted_p_star(architecture, params)
+        }
+        (Experiment::Training, ModelKind::Big(big)) => Err(RunnerError::invalid(
+            "p",
+            format!(
+                "the paper predicts no P* for {}: give `p = {{ values = [...] }}`",
+                big.name()
+            ),
+        )),
+        (Experiment::OneStep, _) => predict::eq3_lcn(
             params.levels,
             params.s0(),
             params.synonyms,
@@ -392,7 +409,7 @@ fn p_scale(experiment: Experiment, model: Architecture, params: &Params) -> Resu
 pub fn p_values(
     grid: &PGrid,
     experiment: Experiment,
-    model: Architecture,
+    model: ModelKind,
     params: &Params,
     test: usize,
 ) -> Result<Vec<u64>> {
