@@ -10,9 +10,9 @@ use serde_json::json;
 use srhm_grammar::{Params, Rules, Sampler, Split};
 use srhm_models::tch::Device;
 use srhm_models::{
-    Architecture, BigArchitecture, BigConfig, BigNet, BigTrainConfig, DeviceChoice, MemberSpec,
-    ModelKind, NetConfig, Parametrisation, Precision, TrainConfig, big_test_error, device_name,
-    resolve_device, train_big, train_ensemble,
+    Architecture, BigArchitecture, BigConfig, BigNet, BigTrainConfig, DeviceChoice, LabelledSet,
+    MemberSpec, ModelKind, NetConfig, Parametrisation, Precision, TrainConfig, big_test_error,
+    device_name, resolve_device, train_big, train_ensemble,
 };
 use srhm_runner::{
     BIG_NET_DEPTHS, BigNetProbe, InputFormat, RunnerError, SensitivityConfig, SensitivityEntry,
@@ -334,28 +334,7 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             })
         })
         .collect();
-    let largest = *sizes.iter().max().expect("at least one size");
-    let train = data
-        .format
-        .labelled(
-            data.train.tokens.slice(ndarray::s![..largest, ..]),
-            &data.train.labels[..largest],
-            &params,
-            device,
-        )
-        .map_err(runner_error)?;
-    let test = (!data.test.is_empty())
-        .then(|| {
-            data.format
-                .labelled(data.test.tokens.view(), &data.test.labels, &params, device)
-        })
-        .transpose()
-        .map_err(runner_error)?;
-    if args.sensitivities && test.is_none() {
-        return Err(
-            UsageError::Conflict("--sensitivities needs test data (--test N)".into()).into(),
-        );
-    }
+    let (train, test) = labelled_sets(args, &data, &sizes, device)?;
 
     let bar = ProgressBar::new(members.len() as u64);
     bar.set_style(
@@ -440,6 +419,40 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The training set (up to the largest size) and the test set on `device`; refuses
+/// --sensitivities without test data.
+fn labelled_sets(
+    args: &TrainArgs,
+    data: &Data,
+    sizes: &[usize],
+    device: Device,
+) -> anyhow::Result<(LabelledSet, Option<LabelledSet>)> {
+    let params = data.params;
+    let largest = *sizes.iter().max().expect("at least one size");
+    let train = data
+        .format
+        .labelled(
+            data.train.tokens.slice(ndarray::s![..largest, ..]),
+            &data.train.labels[..largest],
+            &params,
+            device,
+        )
+        .map_err(runner_error)?;
+    let test = (!data.test.is_empty())
+        .then(|| {
+            data.format
+                .labelled(data.test.tokens.view(), &data.test.labels, &params, device)
+        })
+        .transpose()
+        .map_err(runner_error)?;
+    if args.sensitivities && test.is_none() {
+        return Err(
+            UsageError::Conflict("--sensitivities needs test data (--test N)".into()).into(),
+        );
+    }
+    Ok((train, test))
+}
+
 /// `srhm train --model vgg11|…`: every (size, seed) network trained in turn, one JSON
 /// line each, sensitivities at the relative depths of Fig. 9 and the output.
 fn train_big_nets(
@@ -461,28 +474,7 @@ fn train_big_nets(
         return Err(UsageError::Conflict("--eval-every is for lcn, cnn and fcn".into()).into());
     }
     train.validate(device).map_err(UsageError::from)?;
-    let largest = *sizes.iter().max().expect("at least one size");
-    let set = data
-        .format
-        .labelled(
-            data.train.tokens.slice(ndarray::s![..largest, ..]),
-            &data.train.labels[..largest],
-            &params,
-            device,
-        )
-        .map_err(runner_error)?;
-    let test = (!data.test.is_empty())
-        .then(|| {
-            data.format
-                .labelled(data.test.tokens.view(), &data.test.labels, &params, device)
-        })
-        .transpose()
-        .map_err(runner_error)?;
-    if args.sensitivities && test.is_none() {
-        return Err(
-            UsageError::Conflict("--sensitivities needs test data (--test N)".into()).into(),
-        );
-    }
+    let (set, test) = labelled_sets(args, data, sizes, device)?;
     let rules = Rules::sample(&params, data.rules_seed).map_err(UsageError::from)?;
     let networks = sizes.len() * args.ensemble;
     let bar = ProgressBar::new(networks as u64);

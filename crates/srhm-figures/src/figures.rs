@@ -282,6 +282,27 @@ pub(crate) fn p_stars(
     points
 }
 
+/// Measured P* (with their intervals) against `predicted`, and the slope-1 verdict.
+pub(crate) fn against_prediction(
+    chart: &mut Chart,
+    points: &[PStarPoint],
+    predicted: &[f64],
+    label: &str,
+    claim: &str,
+) -> Verdict {
+    let measured: Vec<f64> = points.iter().map(|p| p.p_star).collect();
+    chart.series.push(Series::new(
+        label,
+        SeriesStyle::Markers,
+        points
+            .iter()
+            .zip(predicted)
+            .map(|(p, &x)| interval_point(x, p))
+            .collect(),
+    ));
+    collapse_verdict(claim, &measured, predicted, chart)
+}
+
 pub(crate) fn interval_point(x: f64, p: &PStarPoint) -> Point {
     let mut point = Point::new(x, p.p_star);
     if p.lo > 0.0 && p.hi.is_finite() {
@@ -420,19 +441,13 @@ fn p_star_vs_prediction(rows: &[Record], model: &str, report: &mut FigureReport)
         .iter()
         .map(|p| p.key.prediction().unwrap_or(f64::NAN))
         .collect();
-    let measured: Vec<f64> = points.iter().map(|p| p.p_star).collect();
-    chart.series.push(Series::new(
+    report.verdicts.push(against_prediction(
+        &mut chart,
+        &points,
+        &predicted,
         "median P* (bootstrap 95%)",
-        SeriesStyle::Markers,
-        points
-            .iter()
-            .zip(&predicted)
-            .map(|(p, &x)| interval_point(x, p))
-            .collect(),
+        &claim,
     ));
-    report
-        .verdicts
-        .push(collapse_verdict(&claim, &measured, &predicted, &mut chart));
     chart.notes.push(width_note(rows));
     Some(chart)
 }
@@ -582,11 +597,11 @@ fn sensitivity_curves(
                     100.0 * threshold
                 ),
                 measured: format!(
-                    "{name}_(2,1) = {} at P = {} → {} at P = {} → {}",
+                    "{name}_(2,1) = {} at P = {:.0} → {} at P = {:.0} → {}",
                     show(first.1),
-                    show(first.0),
+                    first.0,
                     show(last.1),
-                    show(last.0),
+                    last.0,
                     if holds { "holds" } else { "does not hold" }
                 ),
                 holds: Some(holds),

@@ -10,7 +10,7 @@ use srhm_scaling::{bootstrap_median, crossing, predict};
 use srhm_store::Record;
 
 use crate::analysis::{ConfigKey, RESAMPLES, by_config, float, int, summary_curve};
-use crate::figures::{collapse_verdict, interval_point, p_stars};
+use crate::figures::{against_prediction, collapse_verdict, p_stars};
 use crate::{FigureReport, Verdict};
 
 const MODEL: &str = "one-step";
@@ -143,19 +143,13 @@ pub fn p_one_vs_prediction(rows: &[Record], report: &mut FigureReport) -> Option
         ..Chart::default()
     };
     let predicted: Vec<f64> = points.iter().map(|p| prediction(&p.key)).collect();
-    let measured: Vec<f64> = points.iter().map(|p| p.p_star).collect();
-    chart.series.push(Series::new(
+    report.verdicts.push(against_prediction(
+        &mut chart,
+        &points,
+        &predicted,
         "median P₁ (bootstrap 95%)",
-        SeriesStyle::Markers,
-        points
-            .iter()
-            .zip(&predicted)
-            .map(|(p, &x)| interval_point(x, p))
-            .collect(),
+        claim,
     ));
-    report
-        .verdicts
-        .push(collapse_verdict(claim, &measured, &predicted, &mut chart));
     Some(chart)
 }
 
