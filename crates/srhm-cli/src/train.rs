@@ -214,6 +214,10 @@ pub struct TrainArgs {
     /// τ_l for --sensitivities: move positions only, or also redraw below level l.
     #[arg(long, value_enum, default_value = "pure")]
     pub diffeo_mode: DiffeoModeArg,
+    /// Big nets with --sensitivities: the relative depths (percent of the blocks) whose
+    /// outputs are measured, as `S_d<depth>_l`.
+    #[arg(long, value_delimiter = ',', value_name = "PERCENT,...", default_values_t = BIG_NET_DEPTHS)]
+    pub depths: Vec<u32>,
 }
 
 /// A library error: with the flag named when it is about a parameter.
@@ -474,6 +478,11 @@ fn train_big_nets(
         return Err(UsageError::Conflict("--eval-every is for lcn, cnn and fcn".into()).into());
     }
     train.validate(device).map_err(UsageError::from)?;
+    if let Some(bad) = args.depths.iter().find(|d| !(1..=100).contains(*d)) {
+        return Err(
+            UsageError::Conflict(format!("--depths: {bad} is not a percent in 1..=100")).into(),
+        );
+    }
     let (set, test) = labelled_sets(args, data, sizes, device)?;
     let rules = Rules::sample(&params, data.rules_seed).map_err(UsageError::from)?;
     let networks = sizes.len() * args.ensemble;
@@ -526,7 +535,7 @@ fn train_big_nets(
                 bar.set_message("measuring sensitivities");
                 let probe = BigNetProbe {
                     net: &net,
-                    depths: BIG_NET_DEPTHS.to_vec(),
+                    depths: args.depths.clone(),
                 };
                 let config = SensitivityConfig {
                     diffeo_mode: args.diffeo_mode.into(),

@@ -5,7 +5,7 @@
 use tch::Tensor;
 use tch::nn::{self, ModuleT};
 
-use super::layers::{Activation, ConvBn, ConvSpec, scaled};
+use super::layers::{Activation, Block, ConvBn, ConvSpec, scaled};
 
 /// B0's stages: (expansion, kernel, stride, output channels at width 64, repeats).
 pub const STAGES: [(i64, i64, i64, i64, usize); 7] = [
@@ -159,38 +159,46 @@ pub fn block_specs(width: u32) -> Vec<MbSpec> {
 }
 
 /// The stem, every MBConv block and the head, and the channels they end with.
-pub fn blocks(path: &nn::Path, input: i64, width: u32) -> (Vec<Box<dyn ModuleT>>, i64) {
+pub fn blocks(path: &nn::Path, input: i64, width: u32) -> (Vec<Block>, i64) {
     let stem = scaled(STEM, width, 64);
-    let mut blocks: Vec<Box<dyn ModuleT>> = vec![Box::new(ConvBn::new(
-        path / "stem",
-        ConvSpec {
-            input,
-            output: stem,
-            kernel: 3,
-            stride: 2,
-            groups: 1,
-            bias: false,
-            activation: Activation::Swish,
-        },
-    ))];
+    let mut blocks: Vec<Block> = vec![(
+        "stem".into(),
+        Box::new(ConvBn::new(
+            path / "stem",
+            ConvSpec {
+                input,
+                output: stem,
+                kernel: 3,
+                stride: 2,
+                groups: 1,
+                bias: false,
+                activation: Activation::Swish,
+            },
+        )),
+    )];
     let specs = block_specs(width);
     let last = specs.last().map_or(stem, |s| s.output);
     for (i, spec) in specs.into_iter().enumerate() {
-        blocks.push(Box::new(MbConv::new(path / format!("block{i}"), spec)));
+        let name = format!("block{i}");
+        let block = MbConv::new(path / &name, spec);
+        blocks.push((name, Box::new(block)));
     }
     let head = scaled(HEAD, width, 64);
-    blocks.push(Box::new(ConvBn::new(
-        path / "head",
-        ConvSpec {
-            input: last,
-            output: head,
-            kernel: 1,
-            stride: 1,
-            groups: 1,
-            bias: false,
-            activation: Activation::Swish,
-        },
-    )));
+    blocks.push((
+        "head".into(),
+        Box::new(ConvBn::new(
+            path / "head",
+            ConvSpec {
+                input: last,
+                output: head,
+                kernel: 1,
+                stride: 1,
+                groups: 1,
+                bias: false,
+                activation: Activation::Swish,
+            },
+        )),
+    ));
     (blocks, head)
 }
 

@@ -4,6 +4,9 @@
 use tch::Tensor;
 use tch::nn::{self, ModuleT};
 
+/// A named block of a big net: its output is a representation.
+pub type Block = (String, Box<dyn ModuleT>);
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Activation {
     None,

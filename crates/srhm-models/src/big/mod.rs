@@ -131,6 +131,7 @@ impl BigConfig {
 pub struct BigNet {
     config: BigConfig,
     vs: nn::VarStore,
+    names: Vec<String>,
     blocks: Vec<Box<dyn ModuleT>>,
     classifier: nn::Linear,
     dropout: f64,
@@ -167,6 +168,7 @@ impl BigNet {
             i64::from(config.classes),
             Default::default(),
         );
+        let (names, blocks): (Vec<String>, Vec<Box<dyn ModuleT>>) = blocks.into_iter().unzip();
         vs.set_device(device);
         let dropout = match config.architecture {
             BigArchitecture::EfficientnetB0 => efficientnet::DROPOUT,
@@ -175,6 +177,7 @@ impl BigNet {
         Ok(BigNet {
             config,
             vs,
+            names,
             blocks,
             classifier,
             dropout,
@@ -201,6 +204,26 @@ impl BigNet {
     /// blocks for ResNet; stem, MBConv blocks and head for EfficientNet).
     pub fn depth(&self) -> usize {
         self.blocks.len()
+    }
+
+    /// Every block's name, in order: `conv0`… (VGG), `stem`, `stage0_0`… (ResNet),
+    /// `stem`, `block0`…, `head` (EfficientNet).
+    pub fn block_names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// The block called `name`.
+    pub fn block_named(&self, name: &str) -> Result<usize> {
+        self.names.iter().position(|n| n == name).ok_or_else(|| {
+            ModelError::invalid(
+                "layer",
+                format!(
+                    "{} has no block `{name}` (it has {})",
+                    self.config.architecture.name(),
+                    self.names.join(", ")
+                ),
+            )
+        })
     }
 
     /// The block (0-based) at `fraction` of the depth: the first block whose relative
@@ -365,6 +388,10 @@ mod tests {
                 assert_eq!(n.forward_t(&x, true).size(), [6, 5]);
             }
             assert_eq!(n.block_at(1.0).unwrap(), n.depth() - 1);
+            assert_eq!(n.block_names().len(), n.depth());
+            let last = n.block_names().last().unwrap().clone();
+            assert_eq!(n.block_named(&last).unwrap(), n.depth() - 1);
+            assert_eq!(n.block_named("nope").unwrap_err().param(), Some("layer"));
             assert_eq!(n.block_at(0.0).unwrap_err().param(), Some("depth"));
         }
     }

@@ -5,7 +5,7 @@
 use tch::Tensor;
 use tch::nn::{self, ModuleT};
 
-use super::layers::{Activation, ConvBn, ConvSpec, scaled};
+use super::layers::{Activation, Block, ConvBn, ConvSpec, scaled};
 
 /// Basic blocks per stage; stages have 64, 128, 256, 512 channels (at width 64).
 pub fn stages(depth: u32) -> [usize; 4] {
@@ -61,30 +61,30 @@ impl ModuleT for BasicBlock {
 }
 
 /// The stem and every basic block, and the channels they end with.
-pub fn blocks(path: &nn::Path, depth: u32, input: i64, width: u32) -> (Vec<Box<dyn ModuleT>>, i64) {
+pub fn blocks(path: &nn::Path, depth: u32, input: i64, width: u32) -> (Vec<Block>, i64) {
     let mut channels = scaled(64, width, 64);
-    let mut blocks: Vec<Box<dyn ModuleT>> = vec![Box::new(ConvBn::new(
-        path / "stem",
-        ConvSpec {
-            input,
-            output: channels,
-            kernel: 3,
-            stride: 1,
-            groups: 1,
-            bias: false,
-            activation: Activation::Relu,
-        },
-    ))];
+    let mut blocks: Vec<Block> = vec![(
+        "stem".into(),
+        Box::new(ConvBn::new(
+            path / "stem",
+            ConvSpec {
+                input,
+                output: channels,
+                kernel: 3,
+                stride: 1,
+                groups: 1,
+                bias: false,
+                activation: Activation::Relu,
+            },
+        )),
+    )];
     for (stage, &count) in stages(depth).iter().enumerate() {
         let output = scaled(64 << stage, width, 64);
         for i in 0..count {
             let stride = if stage > 0 && i == 0 { 2 } else { 1 };
-            blocks.push(Box::new(BasicBlock::new(
-                path / format!("stage{stage}_{i}"),
-                channels,
-                output,
-                stride,
-            )));
+            let name = format!("stage{stage}_{i}");
+            let block = BasicBlock::new(path / &name, channels, output, stride);
+            blocks.push((name, Box::new(block)));
             channels = output;
         }
     }

@@ -4,7 +4,7 @@
 use tch::Tensor;
 use tch::nn::{self, ModuleT};
 
-use super::layers::{Activation, ConvBn, ConvSpec, halve, scaled};
+use super::layers::{Activation, Block, ConvBn, ConvSpec, halve, scaled};
 
 /// Channels of every convolution (at width 64) and whether a max pool follows it.
 pub fn plan(depth: u32) -> Vec<(i64, bool)> {
@@ -44,13 +44,14 @@ impl ModuleT for VggLayer {
 }
 
 /// The blocks (one per convolution) and the channels they end with.
-pub fn blocks(path: &nn::Path, depth: u32, input: i64, width: u32) -> (Vec<Box<dyn ModuleT>>, i64) {
-    let mut blocks: Vec<Box<dyn ModuleT>> = Vec::new();
+pub fn blocks(path: &nn::Path, depth: u32, input: i64, width: u32) -> (Vec<Block>, i64) {
+    let mut blocks: Vec<Block> = Vec::new();
     let mut channels = input;
     for (i, (c, pool)) in plan(depth).into_iter().enumerate() {
         let output = scaled(c, width, 64);
+        let name = format!("conv{i}");
         let conv = ConvBn::new(
-            path / format!("conv{i}"),
+            path / &name,
             ConvSpec {
                 input: channels,
                 output,
@@ -61,7 +62,7 @@ pub fn blocks(path: &nn::Path, depth: u32, input: i64, width: u32) -> (Vec<Box<d
                 activation: Activation::Relu,
             },
         );
-        blocks.push(Box::new(VggLayer { conv, pool }));
+        blocks.push((name, Box::new(VggLayer { conv, pool })));
         channels = output;
     }
     (blocks, channels)
