@@ -18,6 +18,15 @@ fn batch() -> LabelledSet {
     }
 }
 
+fn config(architecture: BigArchitecture, width: u32) -> BigConfig {
+    BigConfig {
+        architecture,
+        vocab: 3,
+        classes: 4,
+        width,
+    }
+}
+
 fn loss(net: &BigNet, set: &LabelledSet) -> f64 {
     // The same dropout and drop-connect masks for the loss before and after the step.
     srhm_models::tch::manual_seed(11);
@@ -30,12 +39,7 @@ fn loss(net: &BigNet, set: &LabelledSet) -> f64 {
 fn one_step_lowers_the_loss_on_a_fixed_batch() {
     let set = batch();
     for architecture in BigArchitecture::ALL {
-        let config = BigConfig {
-            architecture,
-            vocab: 3,
-            classes: 4,
-            width: 8,
-        };
+        let config = config(architecture, 8);
         let net = BigNet::new(config, 0, Device::Cpu).unwrap();
         let mut sgd = nn::Sgd::default().build(net.var_store(), 1e-4).unwrap(); // SPEC §4's lr
         // The step and both measurements see the same dropout and drop-connect masks.
@@ -54,12 +58,7 @@ fn one_step_lowers_the_loss_on_a_fixed_batch() {
 #[test]
 fn train_big_takes_steps_of_the_batch_asked_for() {
     let set = batch();
-    let config = BigConfig {
-        architecture: BigArchitecture::Vgg11,
-        vocab: 3,
-        classes: 4,
-        width: 4,
-    };
+    let config = config(BigArchitecture::Vgg11, 4);
     let mut net = BigNet::new(config, 0, Device::Cpu).unwrap();
     let train = BigTrainConfig {
         batch: 3,
@@ -77,12 +76,7 @@ fn train_big_takes_steps_of_the_batch_asked_for() {
 #[test]
 fn training_memorises_a_small_set_and_stops_at_the_threshold() {
     let set = batch();
-    let config = BigConfig {
-        architecture: BigArchitecture::Resnet18,
-        vocab: 3,
-        classes: 4,
-        width: 8,
-    };
+    let config = config(BigArchitecture::Resnet18, 8);
     let mut net = BigNet::new(config, 0, Device::Cpu).unwrap();
     let train = BigTrainConfig {
         lr: 0.01,
@@ -99,12 +93,7 @@ fn training_memorises_a_small_set_and_stops_at_the_threshold() {
 #[test]
 fn bad_settings_are_refused_by_name() {
     let set = batch();
-    let config = BigConfig {
-        architecture: BigArchitecture::Vgg11,
-        vocab: 3,
-        classes: 4,
-        width: 4,
-    };
+    let config = config(BigArchitecture::Vgg11, 4);
     let bad = BigConfig { width: 0, ..config };
     assert_eq!(
         BigNet::new(bad, 0, Device::Cpu).unwrap_err().param(),

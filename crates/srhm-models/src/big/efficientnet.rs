@@ -76,15 +76,9 @@ impl MbConv {
         let conv = |name: &str, input, output, kernel, stride, groups, activation| {
             ConvBn::new(
                 &path / name,
-                ConvSpec {
-                    input,
-                    output,
-                    kernel,
-                    stride,
-                    groups,
-                    bias: false,
-                    activation,
-                },
+                ConvSpec::new(input, output, kernel, activation)
+                    .stride(stride)
+                    .groups(groups),
             )
         };
         let one = |name: &str, i, o| nn::conv1d(&path / name, i, o, 1, Default::default());
@@ -165,15 +159,7 @@ pub fn blocks(path: &nn::Path, input: i64, width: u32) -> (Vec<Block>, i64) {
         "stem".into(),
         Box::new(ConvBn::new(
             path / "stem",
-            ConvSpec {
-                input,
-                output: stem,
-                kernel: 3,
-                stride: 2,
-                groups: 1,
-                bias: false,
-                activation: Activation::Swish,
-            },
+            ConvSpec::new(input, stem, 3, Activation::Swish).stride(2),
         )),
     )];
     let specs = block_specs(width);
@@ -188,15 +174,7 @@ pub fn blocks(path: &nn::Path, input: i64, width: u32) -> (Vec<Block>, i64) {
         "head".into(),
         Box::new(ConvBn::new(
             path / "head",
-            ConvSpec {
-                input: last,
-                output: head,
-                kernel: 1,
-                stride: 1,
-                groups: 1,
-                bias: false,
-                activation: Activation::Swish,
-            },
+            ConvSpec::new(last, head, 1, Activation::Swish),
         )),
     ));
     (blocks, head)

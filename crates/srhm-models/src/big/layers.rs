@@ -43,6 +43,33 @@ pub struct ConvSpec {
     pub activation: Activation,
 }
 
+impl ConvSpec {
+    /// Stride 1, one group, no bias (batch norm follows).
+    pub fn new(input: i64, output: i64, kernel: i64, activation: Activation) -> Self {
+        ConvSpec {
+            input,
+            output,
+            kernel,
+            stride: 1,
+            groups: 1,
+            bias: false,
+            activation,
+        }
+    }
+
+    pub fn stride(self, stride: i64) -> Self {
+        ConvSpec { stride, ..self }
+    }
+
+    pub fn groups(self, groups: i64) -> Self {
+        ConvSpec { groups, ..self }
+    }
+
+    pub fn with_bias(self) -> Self {
+        ConvSpec { bias: true, ..self }
+    }
+}
+
 impl ConvBn {
     pub fn new(path: nn::Path, spec: ConvSpec) -> Self {
         let config = nn::ConvConfig {

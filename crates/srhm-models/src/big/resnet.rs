@@ -27,15 +27,7 @@ impl BasicBlock {
         let conv = |name: &str, input, kernel, stride, activation| {
             ConvBn::new(
                 &path / name,
-                ConvSpec {
-                    input,
-                    output,
-                    kernel,
-                    stride,
-                    groups: 1,
-                    bias: false,
-                    activation,
-                },
+                ConvSpec::new(input, output, kernel, activation).stride(stride),
             )
         };
         BasicBlock {
@@ -67,15 +59,7 @@ pub fn blocks(path: &nn::Path, depth: u32, input: i64, width: u32) -> (Vec<Block
         "stem".into(),
         Box::new(ConvBn::new(
             path / "stem",
-            ConvSpec {
-                input,
-                output: channels,
-                kernel: 3,
-                stride: 1,
-                groups: 1,
-                bias: false,
-                activation: Activation::Relu,
-            },
+            ConvSpec::new(input, channels, 3, Activation::Relu),
         )),
     )];
     for (stage, &count) in stages(depth).iter().enumerate() {

@@ -52,15 +52,7 @@ pub fn blocks(path: &nn::Path, depth: u32, input: i64, width: u32) -> (Vec<Block
         let name = format!("conv{i}");
         let conv = ConvBn::new(
             path / &name,
-            ConvSpec {
-                input: channels,
-                output,
-                kernel: 3,
-                stride: 1,
-                groups: 1,
-                bias: true,
-                activation: Activation::Relu,
-            },
+            ConvSpec::new(channels, output, 3, Activation::Relu).with_bias(),
         );
         blocks.push((name, Box::new(VggLayer { conv, pool })));
         channels = output;
