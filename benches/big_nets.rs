@@ -12,8 +12,6 @@
 mod common;
 
 use std::hint::black_box;
-use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use common::time_median;
@@ -104,35 +102,22 @@ struct Reference {
 }
 
 fn reference(architecture: BigArchitecture, width: u32, device: &str) -> Result<Reference, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = std::env::var_os("SRHM_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(".venv/bin/python"));
     let p = common::l2_s0_2_v10();
-    let output = Command::new(&python)
-        .arg(root.join("benches/reference/big_nets_reference.py"))
-        .args([
-            "--model",
-            architecture.name(),
-            "--width",
-            &width.to_string(),
-        ])
-        .args([
-            "--vocab",
-            &p.vocab.to_string(),
-            "--classes",
-            &p.classes.to_string(),
-        ])
-        .args(["--length", &p.input_len().to_string(), "--device", device])
-        .args(["--threads", &THREADS.to_string()])
-        .args(["--time-steps", &TIMED_STEPS.to_string(), "--repeats", "5"])
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", python.display()))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
-    }
-    let json: serde_json::Value =
-        serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    let args: Vec<String> = [
+        ("--model", architecture.name().to_string()),
+        ("--width", width.to_string()),
+        ("--vocab", p.vocab.to_string()),
+        ("--classes", p.classes.to_string()),
+        ("--length", p.input_len().to_string()),
+        ("--device", device.to_string()),
+        ("--threads", THREADS.to_string()),
+        ("--time-steps", TIMED_STEPS.to_string()),
+        ("--repeats", "5".to_string()),
+    ]
+    .into_iter()
+    .flat_map(|(flag, value)| [flag.to_string(), value])
+    .collect();
+    let json = common::reference_json("big_nets_reference.py", &args)?;
     Ok(Reference {
         parameters: json["parameters"].as_u64().ok_or("no parameter count")?,
         us_per_step: json["us_per_step"].as_f64().ok_or("no timing")?,

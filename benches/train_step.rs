@@ -18,7 +18,6 @@ mod common;
 
 use std::hint::black_box;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 use common::time_median;
@@ -136,45 +135,33 @@ fn reference(
     threads: i32,
     fused: bool,
 ) -> Result<Reference, String> {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let python = std::env::var_os("SRHM_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join(".venv/bin/python"));
     let p = params();
-    let mut command = Command::new(&python);
-    command
-        .arg(root.join("benches/reference/train_step_reference.py"))
-        .arg(data_file)
-        .arg(ROWS.to_string())
-        .arg(p.input_len().to_string())
-        .args(["--model", model, "--lr", &LR.to_string()])
-        .args([
-            "--width",
-            &width.to_string(),
-            "--threads",
-            &threads.to_string(),
-        ])
-        .args([
-            "--levels",
-            &p.levels.to_string(),
-            "--patch",
-            &p.patch.to_string(),
-        ])
-        .args(["--s0", &p.s0().to_string(), "--vocab", &p.vocab.to_string()])
-        .args(["--classes", &p.classes.to_string(), "--seed", "0"])
-        .args(["--check-steps", &CHECK_STEPS.to_string()])
-        .args(["--time-steps", &TIMED_STEPS.to_string(), "--repeats", "5"]);
+    let mut args: Vec<String> = vec![
+        data_file.to_string_lossy().into_owned(),
+        ROWS.to_string(),
+        p.input_len().to_string(),
+    ];
+    for (flag, value) in [
+        ("--model", model.to_string()),
+        ("--lr", LR.to_string()),
+        ("--width", width.to_string()),
+        ("--threads", threads.to_string()),
+        ("--levels", p.levels.to_string()),
+        ("--patch", p.patch.to_string()),
+        ("--s0", p.s0().to_string()),
+        ("--vocab", p.vocab.to_string()),
+        ("--classes", p.classes.to_string()),
+        ("--seed", "0".to_string()),
+        ("--check-steps", CHECK_STEPS.to_string()),
+        ("--time-steps", TIMED_STEPS.to_string()),
+        ("--repeats", "5".to_string()),
+    ] {
+        args.extend([flag.to_string(), value]);
+    }
     if fused {
-        command.arg("--fused");
+        args.push("--fused".into());
     }
-    let output = command
-        .output()
-        .map_err(|e| format!("could not run {}: {e}", python.display()))?;
-    if !output.status.success() {
-        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
-    }
-    let json: serde_json::Value =
-        serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())?;
+    let json = common::reference_json("train_step_reference.py", &args)?;
     Ok(Reference {
         losses: json["losses"]
             .as_array()

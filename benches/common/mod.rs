@@ -124,3 +124,21 @@ pub fn print_header(what: &str) {
         "config", "ours (1/s)", "reference (1/s)", "ratio"
     );
 }
+
+/// Runs `benches/reference/<script>` with `args` on `.venv`'s Python (or `SRHM_PYTHON`)
+/// and parses the JSON object it prints, or says why not.
+pub fn reference_json(script: &str, args: &[String]) -> Result<serde_json::Value, String> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let python = std::env::var_os("SRHM_PYTHON")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| root.join(".venv/bin/python"));
+    let output = Command::new(&python)
+        .arg(root.join("benches/reference").join(script))
+        .args(args)
+        .output()
+        .map_err(|e| format!("could not run {}: {e}", python.display()))?;
+    if !output.status.success() {
+        return Err(String::from_utf8_lossy(&output.stderr).into_owned());
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())
+}
