@@ -247,6 +247,16 @@ struct SeedData {
     test: LabelledSet,
 }
 
+/// The largest P among `chunk`'s runs of `seed`.
+fn largest_p(chunk: &[(usize, Run)], seed: u64) -> u64 {
+    chunk
+        .iter()
+        .filter(|(_, r)| r.seed == seed)
+        .map(|(_, r)| r.p)
+        .max()
+        .unwrap_or(0)
+}
+
 impl SeedData {
     /// Seed j's rules, its first `train` training data and its test set.
     fn draw(params: &Params, seed: u64, train: u64, test: usize, device: Device) -> Result<Self> {
@@ -276,9 +286,22 @@ fn train_big_runs(
     say: &mut dyn FnMut(String),
 ) -> Result<usize> {
     let mut written = 0;
+    // Training sets of a seed are nested in P: draw each seed's largest once (the
+    // chunk is sorted by seed, then P).
+    let mut data: Option<SeedData> = None;
     for (index, run) in chunk {
         let started = Instant::now();
-        let data = SeedData::draw(&run.params, run.seed, run.p, run.test, device)?;
+        if data.as_ref().is_none_or(|d| d.seed != run.seed) {
+            let largest = largest_p(chunk, run.seed);
+            data = Some(SeedData::draw(
+                &run.params,
+                run.seed,
+                largest,
+                run.test,
+                device,
+            )?);
+        }
+        let data = data.as_ref().expect("drawn above");
         let config = BigConfig {
             architecture,
             vocab: run.params.vocab,
@@ -362,12 +385,7 @@ fn train_group(
     let mut members = Vec::with_capacity(chunk.len());
     for (_, run) in chunk {
         if seeds.last().is_none_or(|s| s.seed != run.seed) {
-            let largest = chunk
-                .iter()
-                .filter(|(_, r)| r.seed == run.seed)
-                .map(|(_, r)| r.p)
-                .max()
-                .expect("this run");
+            let largest = largest_p(chunk, run.seed);
             seeds.push(SeedData::draw(
                 &params, run.seed, largest, run.test, device,
             )?);

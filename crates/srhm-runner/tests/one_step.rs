@@ -1,8 +1,11 @@
 //! Specs of the one-step analysis (Appendix C): expansion into runs, refusals, the
 //! records and their storage.
 
+mod common;
+
+use common::load_spec;
 use srhm_models::tch::Device;
-use srhm_runner::{Experiment, RunStore, Spec, execute_runs, one_step_records};
+use srhm_runner::{Experiment, RunStore, execute_runs, one_step_records};
 use srhm_store::Value;
 
 const SPEC: &str = r#"
@@ -21,20 +24,13 @@ configs = [
 ]
 "#;
 
-fn load(text: &str) -> Result<Spec, srhm_runner::RunnerError> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("spec.toml");
-    std::fs::write(&path, text).unwrap();
-    Spec::load(&path)
-}
-
 fn float(record: &srhm_store::Record, name: &str) -> f64 {
     record.get(name).and_then(Value::as_f64).unwrap()
 }
 
 #[test]
 fn a_one_step_preset_expands_on_multiples_of_nc_m_to_the_l_times_the_sparsity_factor() {
-    let runs = load(SPEC).unwrap().runs("smoke").unwrap();
+    let runs = load_spec(SPEC).unwrap().runs("smoke").unwrap();
     assert_eq!(runs.len(), 2 * 3 * 3);
     assert!(runs.iter().all(|r| r.experiment == Experiment::OneStep));
     // nc·m^L·(s0+1)^L = 3·9·1 = 27 and 3·9·4 = 108.
@@ -75,17 +71,17 @@ fn a_one_step_preset_with_training_settings_is_refused_by_name() {
             "experiment = \"one-step\"",
             &format!("experiment = \"one-step\"\n{extra}"),
         );
-        let error = load(&text).unwrap_err();
+        let error = load_spec(&text).unwrap_err();
         assert_eq!(error.param(), Some("preset"), "{extra}: {error}");
     }
     let training = SPEC.replace("experiment = \"one-step\"", "models = [\"lcn\"]");
-    let error = load(&training).unwrap_err();
+    let error = load_spec(&training).unwrap_err();
     assert_eq!(error.param(), Some("preset"), "{error}");
 }
 
 #[test]
 fn records_are_nested_in_p_and_their_noise_is_the_expected_one() {
-    let runs: Vec<_> = load(SPEC)
+    let runs: Vec<_> = load_spec(SPEC)
         .unwrap()
         .runs("smoke")
         .unwrap()
@@ -120,7 +116,7 @@ fn records_are_nested_in_p_and_their_noise_is_the_expected_one() {
 
 #[test]
 fn one_step_runs_go_to_the_store_and_are_not_redone() {
-    let spec = load(SPEC).unwrap();
+    let spec = load_spec(SPEC).unwrap();
     let runs: Vec<_> = spec
         .runs("smoke")
         .unwrap()

@@ -1,7 +1,9 @@
 //! Specs with big nets: defaults, refusals, and run names that do not move.
 
+mod common;
+
+use common::load_spec;
 use srhm_models::{Architecture, BigArchitecture, ModelKind, Precision};
-use srhm_runner::Spec;
 
 const BIG: &str = r#"
 figure = "big"
@@ -18,16 +20,9 @@ p = { values = [20, 40] }
 configs = [{ levels = 2, patch = 2, s0 = 1, vocab = 3 }]
 "#;
 
-fn load(text: &str) -> Result<Spec, srhm_runner::RunnerError> {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("spec.toml");
-    std::fs::write(&path, text).unwrap();
-    Spec::load(&path)
-}
-
 #[test]
 fn big_nets_and_small_ones_share_a_preset_each_with_its_default_learning_rate() {
-    let runs = load(BIG).unwrap().runs("smoke").unwrap();
+    let runs = load_spec(BIG).unwrap().runs("smoke").unwrap();
     assert_eq!(runs.len(), 4);
     let big: Vec<_> = runs
         .iter()
@@ -56,9 +51,9 @@ fn big_nets_and_small_ones_share_a_preset_each_with_its_default_learning_rate() 
 #[test]
 fn big_nets_have_no_predicted_p_star_to_scale_a_grid_by() {
     let factors = BIG.replace("p = { values = [20, 40] }", "p = { factors = [0.5, 2.0] }");
-    let error = load(&factors).unwrap_err();
+    let error = load_spec(&factors).unwrap_err();
     assert_eq!(error.param(), Some("preset"), "{error}");
     assert!(error.to_string().contains("vgg11"), "{error}");
     let unknown = BIG.replace("\"vgg11\"", "\"vgg19\"");
-    assert_eq!(load(&unknown).unwrap_err().param(), Some("spec"));
+    assert_eq!(load_spec(&unknown).unwrap_err().param(), Some("spec"));
 }
