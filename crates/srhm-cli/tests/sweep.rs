@@ -26,6 +26,20 @@ fn srhm(args: &[&str]) -> Output {
         .expect("the srhm binary runs")
 }
 
+/// `srhm sweep --spec SPEC --preset PRESET --store STORE` followed by `extra`.
+fn sweep_args<'a>(
+    spec: &'a str,
+    preset: &'a str,
+    store: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut args = vec![
+        "sweep", "--spec", spec, "--preset", preset, "--store", store,
+    ];
+    args.extend_from_slice(extra);
+    args
+}
+
 fn stdout(output: &Output) -> String {
     assert!(
         output.status.success(),
@@ -40,26 +54,24 @@ fn a_dry_run_prints_one_array_per_max_array_size_window() {
     let store = tempfile::tempdir().unwrap();
     let store = store.path().to_str().unwrap();
     // Appendix C's paper preset has 1 500 runs: ids 0–1000 then 1001–1499 with an offset.
-    let out = stdout(&srhm(&[
-        "sweep",
-        "--spec",
+    let out = stdout(&srhm(&sweep_args(
         &spec("figC.toml"),
-        "--preset",
         "paper",
-        "--store",
         store,
-        "--slurm",
-        "--dry-run",
-        "--partition",
-        "gpu",
-        "--time",
-        "30:00",
-        "--max-concurrent",
-        "50",
-        "--sbatch-arg=--account=lab",
-        "--device",
-        "cpu",
-    ]));
+        &[
+            "--slurm",
+            "--dry-run",
+            "--partition",
+            "gpu",
+            "--time",
+            "30:00",
+            "--max-concurrent",
+            "50",
+            "--sbatch-arg=--account=lab",
+            "--device",
+            "cpu",
+        ],
+    )));
     let arrays: Vec<&str> = out
         .lines()
         .filter(|l| l.starts_with("#SBATCH --array="))
@@ -97,9 +109,12 @@ fn status_counts_what_the_store_holds_and_submission_skips_it() {
     let store = store.path().to_str().unwrap();
     let fig = spec("figC.toml");
     let status = || {
-        let out = stdout(&srhm(&[
-            "sweep", "--spec", &fig, "--preset", "smoke", "--store", store, "--status", "--json",
-        ]));
+        let out = stdout(&srhm(&sweep_args(
+            &fig,
+            "smoke",
+            store,
+            &["--status", "--json"],
+        )));
         serde_json::from_str::<serde_json::Value>(&out).unwrap()
     };
     let before = status();
@@ -133,25 +148,18 @@ fn status_counts_what_the_store_holds_and_submission_skips_it() {
     assert_eq!(after["counts"]["damaged"], 1);
     assert_eq!(after["counts"]["missing"], 14);
     assert_eq!(after["damaged"], serde_json::json!([7]));
-    let text = stdout(&srhm(&[
-        "sweep", "--spec", &fig, "--preset", "smoke", "--store", store, "--status",
-    ]));
+    let text = stdout(&srhm(&sweep_args(&fig, "smoke", store, &["--status"])));
     assert!(
         text.contains("16 runs: 1 done, 0 running, 0 pending, 0 failed, 1 damaged, 14 missing"),
         "{text}"
     );
     // The dry run would submit every run but the one done.
-    let out = stdout(&srhm(&[
-        "sweep",
-        "--spec",
+    let out = stdout(&srhm(&sweep_args(
         &fig,
-        "--preset",
         "smoke",
-        "--store",
         store,
-        "--slurm",
-        "--dry-run",
-    ]));
+        &["--slurm", "--dry-run"],
+    )));
     assert!(
         out.lines().any(|l| l == "#SBATCH --array=0-2,4-15"),
         "{out}"
@@ -169,30 +177,15 @@ fn bad_sweeps_are_refused_by_flag() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     };
     let fig = spec("fig04.toml");
-    let base = [
-        "sweep",
-        "--spec",
-        fig.as_str(),
-        "--preset",
-        "smoke",
-        "--store",
-        store,
-        "--slurm",
-        "--dry-run",
-    ];
-    refused(&[&base[..], &["--time", "2h"]].concat(), "--time");
-    refused(
-        &[&base[..], &["--max-concurrent", "0"]].concat(),
-        "--max-concurrent",
-    );
-    refused(
-        &[&base[..], &["--partition", "a b"]].concat(),
-        "--partition",
-    );
-    refused(
-        &[&base[..], &["--sbatch-arg", "account=x"]].concat(),
-        "--sbatch-arg",
-    );
+    for (flag, value) in [
+        ("--time", "2h"),
+        ("--max-concurrent", "0"),
+        ("--partition", "a b"),
+        ("--sbatch-arg", "account=x"),
+    ] {
+        let args = sweep_args(&fig, "smoke", store, &["--slurm", "--dry-run", flag, value]);
+        refused(&args, flag);
+    }
     refused(&["sweep", "--spec", &fig, "--store", store], "--slurm");
     refused(
         &[
@@ -201,22 +194,8 @@ fn bad_sweeps_are_refused_by_flag() {
         "--status",
     );
     refused(
-        &[
-            "sweep",
-            "--spec",
-            &spec("fig05.toml"),
-            "--preset",
-            "smoke",
-            "--store",
-            store,
-            "--status",
-        ],
+        &sweep_args(&spec("fig05.toml"), "smoke", store, &["--status"]),
         "fig04",
     );
-    refused(
-        &[
-            "sweep", "--spec", &fig, "--preset", "nope", "--store", store, "--status",
-        ],
-        "nope",
-    );
+    refused(&sweep_args(&fig, "nope", store, &["--status"]), "nope");
 }
