@@ -29,7 +29,9 @@ from torch import nn
 
 class HierarchicalNet(nn.Module):
     """L layers of non-overlapping patches (filter = stride = k), ReLU, mean pooling
-    over the last layer's positions and a linear readout, mean-field scaled."""
+    over the last layer's positions and a linear readout, mean-field scaled as the
+    paper's Eq. 9-10: each hidden layer divides by the square root of the number of
+    channels below (v, then H; not the filter size), the readout by H."""
 
     def __init__(self, model, levels, k, vocab, width, classes):
         super().__init__()
@@ -50,7 +52,7 @@ class HierarchicalNet(nn.Module):
                 pre = torch.einsum("bnj,njh->bnh", patches, w)
             else:
                 pre = patches @ w
-            x = torch.relu(pre / math.sqrt(self.k * channels))
+            x = torch.relu(pre / math.sqrt(channels))
         return x.mean(dim=1) @ self.readout / self.width
 
 

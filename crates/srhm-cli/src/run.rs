@@ -44,14 +44,47 @@ pub fn default_store(spec: &Path) -> PathBuf {
 pub fn run(args: &RunArgs) -> anyhow::Result<()> {
     let device = crate::train::resolve(args.device, args.threads)?;
     let spec = Spec::load(&args.spec).map_err(runner_error)?;
+    let root = args
+        .store
+        .clone()
+        .unwrap_or_else(|| default_store(&args.spec));
+    if spec.data_from.is_none() {
+        return run_spec(args, &spec, &root, device);
+    }
+    // A figure drawn from others' runs (fig05 from fig04's) runs or lists those.
+    if args.index.is_some() {
+        return Err(UsageError::Conflict(format!(
+            "{} is drawn from {}'s runs: give --index with their specs",
+            spec.figure,
+            spec.sources().join(", ")
+        ))
+        .into());
+    }
+    let dir = args.spec.parent().unwrap_or(Path::new("."));
+    for name in spec.sources() {
+        let path = dir.join(format!("{name}.toml"));
+        let source = Spec::load(&path).map_err(runner_error)?;
+        if source.data_from.is_some() {
+            return Err(UsageError::Conflict(format!(
+                "{} takes its data from {name}, which is itself drawn from other figures",
+                spec.figure
+            ))
+            .into());
+        }
+        eprintln!(
+            "{} is drawn from {name}'s runs ({})",
+            spec.figure,
+            path.display()
+        );
+        run_spec(args, &source, &root, device)?;
+    }
+    Ok(())
+}
+
+/// Lists or executes the runs of one spec that has presets.
+fn run_spec(args: &RunArgs, spec: &Spec, root: &Path, device: Device) -> anyhow::Result<()> {
     let runs = spec.runs(&args.preset).map_err(runner_error)?;
-    let store = RunStore::new(
-        &args
-            .store
-            .clone()
-            .unwrap_or_else(|| default_store(&args.spec)),
-        &spec.figure,
-    );
+    let store = RunStore::new(root, &spec.figure);
     let selected: Vec<(usize, Run)> = match args.index {
         Some(i) if i >= runs.len() => {
             return Err(UsageError::Conflict(format!(

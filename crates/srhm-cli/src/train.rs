@@ -61,7 +61,8 @@ pub enum DeviceArg {
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
 pub enum ParametrisationArg {
-    /// N(0,1) weights, 1/√fan-in per layer, readout /H, learning rate × H.
+    /// N(0,1) weights, each hidden layer divided by √(channels below: v, then H),
+    /// readout /H, learning rate × H (the paper's Eq. 9–10).
     MeanField,
     /// N(0, 1/fan-in) weights, learning rate as given.
     Standard,
@@ -78,8 +79,9 @@ pub struct NetArgs {
     /// published networks; EfficientNet-B0's channels scale by width/64 too).
     #[arg(long)]
     pub width: Option<u32>,
-    /// Learning rate before the parametrisation's scaling; default 0.01 when s = 2 and
-    /// L = 2, else 0.003; 1e-4 for big nets (SPEC §4).
+    /// Learning rate before the parametrisation's scaling; default (SPEC §4) for LCN
+    /// and CNN 0.01 when s = 2, 0.003 when s ≥ 3; for FCN 0.01 when L = 2, 0.003 when
+    /// L ≥ 3; 1e-4 for big nets.
     #[arg(long)]
     pub lr: Option<f64>,
     #[arg(long, default_value_t = 4)]
@@ -173,10 +175,15 @@ impl NetArgs {
         ))
     }
 
-    /// SPEC §4's training (default learning rate 0.01 when s = 2 and L = 2, else 0.003).
+    /// SPEC §4's training of a small net (default learning rate by architecture, see
+    /// `--lr`).
     pub fn train_config(&self, params: &Params) -> TrainConfig {
+        let default_lr = match self.model.kind() {
+            ModelKind::Small(architecture) => TrainConfig::paper_lr(architecture, params),
+            ModelKind::Big(_) => BigTrainConfig::default().lr,
+        };
         TrainConfig {
-            lr: self.lr.unwrap_or_else(|| TrainConfig::paper_lr(params)),
+            lr: self.lr.unwrap_or(default_lr),
             batch: self.batch,
             loss_threshold: self.loss_threshold.unwrap_or(1e-3),
             max_steps: self.max_steps,

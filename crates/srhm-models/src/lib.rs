@@ -1,5 +1,6 @@
-//! The networks of the paper on libtorch (tch): LCN, CNN and FCN with ReLU, width H and
-//! a linear readout, in the mean-field or the standard parametrisation; and the trainer
+//! The networks of the paper on libtorch (tch): LCN, CNN and FCN (the authors' FCN2) with
+//! ReLU, width H and a linear readout, in the mean-field (the paper's Eq. 9–10) or the
+//! standard parametrisation; and the trainer
 //! (SGD with momentum, cross-entropy, stop at a training-loss threshold).
 //!
 //! Every model is an **ensemble**: E independent networks held as one set of tensors with
@@ -36,3 +37,13 @@ pub use train::{
 
 /// Re-exported so that callers need not depend on tch's version themselves.
 pub use tch;
+
+/// Revision of what the networks compute and how they train (architectures,
+/// parametrisation, initialisation, the SGD step, default learning rates). Bumped
+/// whenever a network's function or its training changes, so that results of an older
+/// revision are never mixed with new ones: it is part of every run's hash.
+///
+/// 2: mean field divides by √(channels below) as the paper's Eq. 9 (was √fan-in); the
+/// FCN is the authors' FCN2 (LCN-sized dense layers, was H units); default learning
+/// rates by architecture (LCN/CNN by s, FCN by L).
+pub const NETWORKS_REVISION: u32 = 2;

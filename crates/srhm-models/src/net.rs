@@ -12,7 +12,9 @@ pub enum Architecture {
     Lcn,
     /// Convolutional: the same filters with weight sharing.
     Cnn,
-    /// Fully connected: L dense hidden layers.
+    /// Fully connected: the authors' `FCN2`, "crafted to have an effective size equal to
+    /// the corresponding LCN". Hidden layer k has as many units as the LCN's (H channels ×
+    /// d/(s(s0+1))^k positions), each connected to every unit of the layer below.
     Fcn,
 }
 
@@ -20,8 +22,13 @@ pub enum Architecture {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Parametrisation {
-    /// The authors' mean-field convention: weights N(0,1); each hidden layer divides its
-    /// pre-activation by √fan-in, the readout by H; the learning rate is multiplied by H.
+    /// The authors' mean-field convention (the paper's Eq. 9–10): weights N(0,1); hidden
+    /// layer k divides its pre-activation by √(channels of the layer below) — √v for the
+    /// first layer, √H after — not by √fan-in: the filter size and, for the FCN, the
+    /// number of positions below are left out, as in the authors' code. (Dividing by the
+    /// whole fan-in would rescale the output by (s(s0+1))^(−L/2), an s0-dependent change
+    /// of the effective learning rate.) The readout divides by H; the learning rate is
+    /// multiplied by H.
     #[default]
     MeanField,
     /// Weights N(0, 1/fan-in), no multipliers, the learning rate as given.
@@ -42,12 +49,13 @@ pub struct NetConfig {
     pub vocab: u32,
     /// nc: outputs.
     pub classes: u32,
-    /// H: hidden channels (LCN/CNN) or units (FCN).
+    /// H: hidden channels of every hidden layer (for the FCN, units per position).
     pub width: u32,
     pub parametrisation: Parametrisation,
 }
 
-/// Shape (without the ensemble dimension) and fan-in of one weight tensor.
+/// Shape (without the ensemble dimension) and fan-in of one weight tensor (the fan-in sets
+/// the standard parametrisation's initialisation).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct WeightShape {
     pub shape: Vec<i64>,
@@ -81,6 +89,12 @@ impl NetConfig {
                 return Err(ModelError::invalid(name, "must be at least 1"));
             }
         }
+        if self.filter().checked_pow(self.levels).is_none() {
+            return Err(ModelError::invalid(
+                "levels",
+                "the input length (s(s0+1))^L does not fit in 64 bits",
+            ));
+        }
         let too_big =
             || ModelError::invalid("width", "one network would hold more than 2^34 weights");
         let count = self.parameter_count_checked().ok_or_else(too_big)?;
@@ -100,20 +114,33 @@ impl NetConfig {
         self.filter().pow(self.levels)
     }
 
-    /// Output positions of hidden layer `k` (1-based): d / filter^k (1 for FCN).
+    /// Positions of hidden layer `k` (1-based; 0 is the input): d / filter^k, for every
+    /// architecture (the FCN's layers have as many units as the LCN's).
     pub fn positions(&self, k: u32) -> i64 {
-        match self.architecture {
-            Architecture::Fcn => 1,
-            _ => self.filter().pow(self.levels - k),
+        self.filter().pow(self.levels - k)
+    }
+
+    /// Channels of layer `k` (0 is the input: v; hidden layers: H).
+    pub fn channels(&self, k: u32) -> i64 {
+        if k == 0 {
+            self.vocab as i64
+        } else {
+            self.width as i64
         }
     }
 
     /// Weight shapes of one network: hidden layers 1..=L, then the readout.
+    ///
+    /// LCN layer k: `[positions(k), filter·C, H]`, row t·C + c of position j's matrix
+    /// weighting channel c of position j·filter + t below. CNN: one `[filter·C, H]`
+    /// matrix. FCN: `[positions(k−1)·C, positions(k)·H]`, row p·C + c for unit (p, c)
+    /// below and column j·H + o for unit (j, o) of layer k: the position-major order of
+    /// the `[…, positions, channels]` activations, so that flattening one is a view.
     pub fn weight_shapes(&self) -> Vec<WeightShape> {
-        let (v, h, k) = (self.vocab as i64, self.width as i64, self.filter());
+        let (h, k) = (self.width as i64, self.filter());
         let mut shapes: Vec<WeightShape> = (1..=self.levels)
             .map(|layer| {
-                let channels = if layer == 1 { v } else { h };
+                let channels = self.channels(layer - 1);
                 match self.architecture {
                     Architecture::Lcn => WeightShape {
                         shape: vec![self.positions(layer), k * channels, h],
@@ -124,9 +151,9 @@ impl NetConfig {
                         fan_in: k * channels,
                     },
                     Architecture::Fcn => {
-                        let fan_in = if layer == 1 { self.input_len() * v } else { h };
+                        let fan_in = self.positions(layer - 1) * channels;
                         WeightShape {
-                            shape: vec![fan_in, h],
+                            shape: vec![fan_in, self.positions(layer) * h],
                             fan_in,
                         }
                     }
@@ -167,7 +194,9 @@ impl NetConfig {
     fn init_and_scale(&self, index: usize, fan_in: i64) -> (f64, f64) {
         let readout = index == self.levels as usize;
         match (self.parametrisation, readout) {
-            (Parametrisation::MeanField, false) => (1.0, 1.0 / (fan_in as f64).sqrt()),
+            (Parametrisation::MeanField, false) => {
+                (1.0, 1.0 / (self.channels(index as u32) as f64).sqrt())
+            }
             (Parametrisation::MeanField, true) => (1.0, 1.0 / self.width as f64),
             (Parametrisation::Standard, _) => (1.0 / (fan_in as f64).sqrt(), 1.0),
         }
@@ -259,7 +288,8 @@ impl Ensemble {
         }
     }
 
-    /// The forward multiplier of every weight (1/√fan-in, 1/H in mean field; 1 otherwise).
+    /// The forward multiplier of every weight: in mean field 1/√v for the first layer,
+    /// 1/√H for the other hidden layers and 1/H for the readout; 1 in standard.
     pub fn scales(&self) -> &[f64] {
         &self.scales
     }
@@ -312,7 +342,7 @@ impl Ensemble {
                     activation
                         .reshape([e, b, fan_in])
                         .bmm(weight)
-                        .reshape([e, b, 1, h])
+                        .reshape([e, b, -1, h])
                 }
             };
             activation = (pre * self.scales[layer]).relu();

@@ -95,9 +95,9 @@ impl Sgd {
         for (layer, weight) in weights[..levels].iter().enumerate() {
             let p = layout.patches(&activation, config.filter(), e, b);
             let g = p.size()[0];
-            let mut a = p.bmm(&weight.view([g, -1, h]));
+            let mut a = p.bmm(&weight.view([g, -1, columns(weight)]));
             let _ = a.relu_().g_mul_scalar_(scales[layer]);
-            activation = layout.output(&a, e, b);
+            activation = layout.output(&a, e, b, h);
             patches.push(p);
             outputs.push(activation.shallow_clone());
         }
@@ -133,17 +133,16 @@ impl Sgd {
         let n_last = activation.size()[positions as usize];
         d_activation = layout.spread(&(d_activation / n_last as f64), &activation);
         for layer in (0..levels).rev() {
+            let (g, cols) = (patches[layer].size()[0], columns(&weights[layer]));
             let d_pre = outputs[layer].threshold_backward(&d_activation, 0.0) * scales[layer];
-            let d_pre = layout.as_grouped(&d_pre, patches[layer].size()[0]);
+            let d_pre = d_pre.view([g, -1, cols]);
             if layer > 0 {
-                let g = patches[layer].size()[0];
-                let d_patches = d_pre.bmm(&weights[layer].view([g, -1, h]).transpose(1, 2));
+                let d_patches = d_pre.bmm(&weights[layer].view([g, -1, cols]).transpose(1, 2));
                 d_activation = layout.unpatch(&d_patches, &outputs[layer - 1], config.filter());
             }
-            let g = patches[layer].size()[0];
             let _ = self.velocity[layer]
                 .g_mul_scalar_(self.momentum)
-                .view([g, -1, h])
+                .view([g, -1, cols])
                 .baddbmm_(&patches[layer].transpose(1, 2), &(d_pre * -self.lr));
         }
         for (w, q) in weights.iter().zip(&self.velocity) {
@@ -153,11 +152,18 @@ impl Sgd {
     }
 }
 
+/// Columns of a hidden layer's weight matrices: H for LCN and CNN, positions·H for the
+/// FCN (whose one matrix maps every unit below to every unit of the layer).
+fn columns(weight: &Tensor) -> i64 {
+    *weight.size().last().expect("a weight has a rank")
+}
+
 /// Where positions live in the activations of each architecture, so that a layer's
 /// patches are `[G, rows, k·C]` matrices for one batched product with its `[G, k·C, H]`
 /// weights: LCN keeps positions outermost (`[E, n, B, C]`, G = E·n, one matrix per
 /// position), CNN keeps them inside the rows (`[E, B, n, C]`, G = E, patches are a
-/// free view), FCN has one position holding the whole input.
+/// free view). FCN (`[E, B, n, C]`, G = E) takes a sample's whole layer as one row of
+/// n·C numbers, and its product `[E, B, n'·H]` is the next layer's `[E, B, n', H]`.
 #[derive(Debug, Clone, Copy)]
 enum Layout {
     PositionMajor,
@@ -206,19 +212,12 @@ impl Layout {
         }
     }
 
-    /// The `[G, rows, H]` product back in this layout.
-    fn output(self, a: &Tensor, e: i64, b: i64) -> Tensor {
-        let h = *a.size().last().expect("rank 3");
+    /// The `[G, rows, columns]` product back in this layout, H channels per position.
+    fn output(self, a: &Tensor, e: i64, b: i64, h: i64) -> Tensor {
         match self {
             Layout::PositionMajor => a.view([e, -1, b, h]),
             Layout::BatchMajor | Layout::Dense => a.view([e, b, -1, h]),
         }
-    }
-
-    /// A gradient shaped like an output, as `[G, rows, H]`.
-    fn as_grouped(self, d: &Tensor, g: i64) -> Tensor {
-        let h = *d.size().last().expect("rank 4");
-        d.view([g, -1, h])
     }
 
     /// The gradient of the mean over positions, `[E, B, H]` → shaped like `a`.

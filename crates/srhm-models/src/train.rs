@@ -9,7 +9,7 @@ use tch::{Device, Kind, Tensor};
 
 use crate::data::LabelledSet;
 use crate::error::{ModelError, Result};
-use crate::net::{Ensemble, NetConfig};
+use crate::net::{Architecture, Ensemble, NetConfig};
 use crate::sgd::Sgd;
 
 /// How to train (SPEC §4 defaults: SGD momentum 0.9, batch 4, stop at loss 1e-3).
@@ -47,14 +47,17 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
-    /// SPEC §4's learning rate (before the parametrisation's scaling): 0.01 when s = 2
-    /// and L = 2, else 0.003.
-    pub fn paper_lr(params: &srhm_grammar::Params) -> f64 {
-        if params.patch == 2 && params.levels == 2 {
-            0.01
-        } else {
-            0.003
-        }
+    /// SPEC §4's learning rate (before the parametrisation's scaling), as the paper's
+    /// appendices set it: LCN and CNN by patch size alone, 0.01 for s = 2 and 0.003 for
+    /// s ≥ 3 whatever L (Appendix D, E); the FCN by depth, 0.01 for L = 2 and 0.003 for
+    /// L ≥ 3 (Appendix F). Cases the paper does not train (s = 1, as image patches are
+    /// encoded, or an FCN with L = 1) take 0.01, the rate of the nearest trained case.
+    pub fn paper_lr(architecture: Architecture, params: &srhm_grammar::Params) -> f64 {
+        let large = match architecture {
+            Architecture::Lcn | Architecture::Cnn => params.patch <= 2,
+            Architecture::Fcn => params.levels <= 2,
+        };
+        if large { 0.01 } else { 0.003 }
     }
 
     pub fn validate(&self) -> Result<()> {

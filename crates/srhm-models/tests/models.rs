@@ -62,7 +62,16 @@ fn parameter_counts_equal_their_closed_forms() {
                 + h * nc;
             // CNN: one (k·C_in) × H filter bank per layer.
             let cnn: i64 = k * v * h + (levels as i64 - 1) * k * h * h + h * nc;
-            for (architecture, expected) in [(Architecture::Lcn, lcn), (Architecture::Cnn, cnn)] {
+            // FCN (FCN2): layer l maps all k^(L−l+1)·C_in units below to k^(L−l)·H units.
+            let fcn: i64 = (1..=levels)
+                .map(|l| k.pow(levels - l + 1) * if l == 1 { v } else { h } * k.pow(levels - l) * h)
+                .sum::<i64>()
+                + h * nc;
+            for (architecture, expected) in [
+                (Architecture::Lcn, lcn),
+                (Architecture::Cnn, cnn),
+                (Architecture::Fcn, fcn),
+            ] {
                 let net = config(architecture, levels, width);
                 assert_eq!(
                     net.parameter_count() as i64,

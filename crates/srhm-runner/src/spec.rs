@@ -17,7 +17,9 @@ use crate::pstar::predicted_p_star;
 use srhm_scaling::predict;
 
 /// Version of the code that produced a result; part of every run's hash.
-pub const CODE_VERSION: &str = concat!("srhm-lab ", env!("CARGO_PKG_VERSION"));
+/// The `+netsN` suffix is `srhm_models::NETWORKS_REVISION` (a test keeps them equal):
+/// changing the networks or their training changes every run's hash.
+pub const CODE_VERSION: &str = concat!("srhm-lab ", env!("CARGO_PKG_VERSION"), "+nets2");
 
 /// A figure's spec file.
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -146,11 +148,24 @@ pub enum PGrid {
     Factors(Vec<f64>),
     /// The same sizes for every configuration.
     Values(Vec<u64>),
+    /// A geometric grid over both laws at once: from the smaller of Eq. 3 and Eq. 4
+    /// divided by `below` to the larger times `above`, with `points` sizes. LCN and CNN
+    /// runs of one configuration then share every P, and neither law is favoured.
+    Bracket(Bracket),
+}
+
+/// `p = { bracket = { below = 8.0, above = 8.0, points = 10 } }`.
+#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Bracket {
+    pub below: f64,
+    pub above: f64,
+    pub points: usize,
 }
 
 /// A data model: synonyms and classes default to the vocabulary size (the paper's
 /// m = nc = v), sparsity to A.
-#[derive(Debug, Clone, Copy, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct DataConfig {
     pub levels: u32,
@@ -163,9 +178,47 @@ pub struct DataConfig {
     pub classes: Option<u32>,
     #[serde(default)]
     pub sparsity_b: bool,
+    /// This configuration's largest P, when its data space cannot hold the grid's top
+    /// (s0 = 0 at L = 2: only v^4 data in all). The page then reports P* beyond it as a
+    /// bound; the spec's comment must say why.
+    #[serde(default)]
+    pub p_max: Option<u64>,
+    /// This configuration's test-set size, when it differs from the preset's.
+    #[serde(default)]
+    pub test: Option<usize>,
+    /// This configuration's network width, when it differs from the preset's (the paper's
+    /// FCN: 512 at L = 2, 256 at L = 3).
+    #[serde(default)]
+    pub width: Option<u32>,
+    /// Only these of the preset's models run this configuration (e.g. the paper's
+    /// s0 = 6, which only its CNNs reach).
+    #[serde(default)]
+    pub models: Option<Vec<ModelKind>>,
 }
 
 impl DataConfig {
+    /// Whether `model` runs this configuration.
+    pub fn runs_model(&self, model: ModelKind) -> bool {
+        self.models
+            .as_ref()
+            .is_none_or(|models| models.contains(&model))
+    }
+
+    /// "L=2 s=2 s0=1 v=4 m=4 nc=4 A": how errors and lists name a configuration.
+    pub fn label(&self) -> String {
+        let params = self.params();
+        format!(
+            "L={} s={} s0={} v={} m={} nc={} {}",
+            params.levels,
+            params.patch,
+            self.s0,
+            params.vocab,
+            params.synonyms,
+            params.classes,
+            if self.sparsity_b { "B" } else { "A" }
+        )
+    }
+
     pub fn params(&self) -> Params {
         Params {
             levels: self.levels,
@@ -288,10 +341,33 @@ impl Spec {
             let params = config.params();
             params
                 .validate()
-                .map_err(|e| bad(format!("{config:?}: {e}")))?;
-            for model in preset.run_models() {
-                p_values(&preset.p, preset.experiment, model, &params, preset.test)
-                    .map_err(|e| bad(e.to_string()))?;
+                .map_err(|e| bad(format!("{}: {e}", config.label())))?;
+            let own_width_ok = match config.width {
+                None => true,
+                Some(w) => w > 0 && preset.experiment.is_training(),
+            };
+            if !own_width_ok {
+                return Err(bad(format!(
+                    "{}: a configuration's own `width` must be ≥ 1 (and only in a training)",
+                    config.label()
+                )));
+            }
+            if let Some(models) = &config.models
+                && let Some(stray) = models.iter().find(|m| !preset.run_models().contains(m))
+            {
+                return Err(bad(format!(
+                    "{}: `models` names {}, which the preset does not run",
+                    config.label(),
+                    stray.name()
+                )));
+            }
+            for model in preset
+                .run_models()
+                .into_iter()
+                .filter(|&m| config.runs_model(m))
+            {
+                p_values(&preset.p, preset.experiment, model, config, preset.test)
+                    .map_err(|e| bad(format!("{} {}: {}", model.name(), config.label(), e)))?;
             }
         }
         Ok(())
@@ -328,11 +404,19 @@ impl Spec {
             Experiment::OneStep => vec![0],
         };
         for model in preset.run_models() {
-            for &width in &widths {
-                for config in &preset.configs {
+            for (i, &width) in widths.iter().enumerate() {
+                for config in preset.configs.iter().filter(|c| c.runs_model(model)) {
+                    // A configuration with its own width runs once, at that width.
+                    let width = match config.width {
+                        Some(_) if i > 0 => continue,
+                        Some(own) => own,
+                        None => width,
+                    };
                     let params = config.params();
                     let default_lr = match model {
-                        ModelKind::Small(_) => TrainConfig::paper_lr(&params),
+                        ModelKind::Small(architecture) => {
+                            TrainConfig::paper_lr(architecture, &params)
+                        }
                         ModelKind::Big(_) => srhm_models::BigTrainConfig::default().lr,
                     };
                     let train = TrainConfig {
@@ -342,7 +426,8 @@ impl Spec {
                         max_steps: preset.max_steps,
                         ..TrainConfig::default()
                     };
-                    for p in p_values(&preset.p, preset.experiment, model, &params, preset.test)? {
+                    let test = config.test.unwrap_or(preset.test);
+                    for p in p_values(&preset.p, preset.experiment, model, config, preset.test)? {
                         for seed in 0..preset.seeds {
                             runs.push(Run {
                                 model,
@@ -352,7 +437,7 @@ impl Spec {
                                 train,
                                 p,
                                 seed,
-                                test: preset.test,
+                                test,
                                 sensitivities: preset.sensitivities,
                                 diffeo_mode: preset.diffeo_mode,
                                 code_version: CODE_VERSION.into(),
@@ -403,38 +488,77 @@ fn p_scale(experiment: Experiment, model: ModelKind, params: &Params) -> Result<
     }
 }
 
-/// The P values of one configuration: rounded, at least 1, without repeats,
-/// increasing; for a training, values beyond the data available besides the test set
-/// are clamped to it (the one-step analysis draws data with replacement: no limit).
+/// The P values of one configuration: rounded, at least 1, at most the configuration's
+/// `p_max`, without repeats, increasing. A training's largest P plus its test set must
+/// fit in the exact number of distinct data (training and test sets never share a
+/// datum): otherwise this is an error naming both counts, never a silent clamp. The
+/// one-step analysis draws data with replacement: no limit.
 pub fn p_values(
     grid: &PGrid,
     experiment: Experiment,
     model: ModelKind,
-    params: &Params,
-    test: usize,
+    config: &DataConfig,
+    preset_test: usize,
 ) -> Result<Vec<u64>> {
-    let available = match experiment {
-        Experiment::Training => params
-            .count_total_u128()
-            .map_or(u64::MAX, |n| n.min(u64::MAX as u128) as u64)
-            .saturating_sub(test as u64),
-        Experiment::OneStep => u64::MAX,
-    };
+    let params = config.params();
     let raw: Vec<u64> = match grid {
         PGrid::Values(values) => values.clone(),
         PGrid::Factors(factors) => {
-            let prediction = p_scale(experiment, model, params)?;
+            let prediction = p_scale(experiment, model, &params)?;
             factors
                 .iter()
                 .map(|f| (f * prediction).round() as u64)
                 .collect()
         }
+        PGrid::Bracket(bracket) => bracket_values(bracket, &params)?,
     };
-    let mut values: Vec<u64> = raw
-        .into_iter()
-        .map(|p| p.clamp(1, available.max(1)))
-        .collect();
+    let cap = config.p_max.unwrap_or(u64::MAX);
+    let mut values: Vec<u64> = raw.into_iter().map(|p| p.clamp(1, cap.max(1))).collect();
     values.sort_unstable();
     values.dedup();
+    if experiment == Experiment::Training {
+        let test = config.test.unwrap_or(preset_test) as u128;
+        let largest = *values.last().unwrap_or(&0) as u128;
+        let distinct = params.count_total_u128().unwrap_or(u128::MAX);
+        if largest + test > distinct {
+            return Err(RunnerError::invalid(
+                "p",
+                format!(
+                    "the largest P ({largest}) plus the test set ({test}) needs {} distinct \
+                     data, but this data model has only {distinct}: lower the grid's top \
+                     (`p_max`) or the test set, or pick a larger configuration",
+                    largest + test
+                ),
+            ));
+        }
+    }
     Ok(values)
+}
+
+/// `points` sizes from min(Eq. 3, Eq. 4)/below to max(Eq. 3, Eq. 4)·above, geometric.
+fn bracket_values(bracket: &Bracket, params: &Params) -> Result<Vec<u64>> {
+    let Bracket {
+        below,
+        above,
+        points,
+    } = *bracket;
+    if !(below >= 1.0 && above >= 1.0 && below.is_finite() && above.is_finite()) {
+        return Err(RunnerError::invalid(
+            "p",
+            "a bracket's `below` and `above` are factors ≥ 1",
+        ));
+    }
+    if points < 2 {
+        return Err(RunnerError::invalid(
+            "p",
+            "a bracket needs at least 2 points",
+        ));
+    }
+    let lcn = predicted_p_star(Architecture::Lcn, params)?;
+    let cnn = predicted_p_star(Architecture::Cnn, params)?;
+    let (lo, hi) = (lcn.min(cnn) / below, lcn.max(cnn) * above);
+    let ratio = (hi / lo).ln();
+    Ok((0..points)
+        .map(|i| (lo * (ratio * i as f64 / (points - 1) as f64).exp()).round() as u64)
+        .collect())
 }

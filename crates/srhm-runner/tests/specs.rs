@@ -57,3 +57,117 @@ fn big_nets_have_no_predicted_p_star_to_scale_a_grid_by() {
     let unknown = BIG.replace("\"vgg11\"", "\"vgg19\"");
     assert_eq!(load_spec(&unknown).unwrap_err().param(), Some("spec"));
 }
+
+/// Every spec and preset in the repository expands into its runs: no P beyond the data
+/// space (the check refuses it), nothing to clamp, every name unique.
+#[test]
+fn every_repository_preset_expands_into_runs_that_fit_their_data() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../paper-figures/specs");
+    let (mut checked, mut with_presets) = (0, 0);
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        let spec = srhm_runner::Spec::load(&path).unwrap_or_else(|e| panic!("{e}"));
+        if !spec.presets.is_empty() {
+            with_presets += 1;
+            for name in ["smoke", "quick", "paper"] {
+                assert!(
+                    spec.presets.contains_key(name),
+                    "{} has no {name}",
+                    spec.figure
+                );
+            }
+        }
+        for preset in spec.presets.keys() {
+            let runs = spec.runs(preset).unwrap_or_else(|e| panic!("{e}"));
+            assert!(!runs.is_empty(), "{} {preset}", spec.figure);
+            let mut names: Vec<String> = runs.iter().map(|r| r.hash()).collect();
+            names.sort();
+            names.dedup();
+            assert_eq!(
+                names.len(),
+                runs.len(),
+                "{} {preset}: repeated runs",
+                spec.figure
+            );
+            for run in &runs {
+                if run.experiment.is_training() {
+                    let distinct = run.params.count_total_u128().unwrap_or(u128::MAX);
+                    assert!(u128::from(run.p) + run.test as u128 <= distinct);
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(with_presets >= 7, "only {with_presets} specs with presets");
+    assert_eq!(checked, 3 * with_presets);
+}
+
+const SMALL: &str = r#"
+figure = "small"
+title = "small"
+claim = "none"
+
+[presets.quick]
+models = ["lcn", "cnn"]
+width = 8
+seeds = 2
+test = 100
+max_steps = 100
+p = { bracket = { below = 8.0, above = 8.0, points = 7 } }
+configs = [{ levels = 3, patch = 2, s0 = 2, vocab = 3 }]
+"#;
+
+#[test]
+fn a_bracket_spans_both_laws_and_both_models_share_it() {
+    let runs = load_spec(SMALL).unwrap().runs("quick").unwrap();
+    let ps = |model: Architecture| -> Vec<u64> {
+        let mut ps: Vec<u64> = runs
+            .iter()
+            .filter(|r| r.model == ModelKind::Small(model))
+            .map(|r| r.p)
+            .collect();
+        ps.dedup();
+        ps
+    };
+    let (lcn, cnn) = (ps(Architecture::Lcn), ps(Architecture::Cnn));
+    assert_eq!(lcn, cnn);
+    assert_eq!(lcn.len(), 7);
+    // L = 3, s0 = 2, v = m = nc = 3: Eq. 4 = 9·3·27 = 729, Eq. 3 = 2^1.5·27·3·27 ≈ 6185.
+    assert_eq!(lcn[0], (729.0f64 / 8.0).round() as u64);
+    let top = 2f64.powf(1.5) * 27.0 * 81.0 * 8.0;
+    assert!((lcn[6] as f64 - top).abs() <= 1.0, "{} vs {top}", lcn[6]);
+    let ratios: Vec<f64> = lcn.windows(2).map(|w| w[1] as f64 / w[0] as f64).collect();
+    assert!(
+        ratios.iter().all(|r| (r - ratios[0]).abs() < 0.02),
+        "{ratios:?}"
+    );
+}
+
+#[test]
+fn a_grid_beyond_the_data_space_is_refused_with_both_counts() {
+    // L = 2, s0 = 0, v = 4: 4^4 = 256 distinct data, but the top of the grid alone is 1024.
+    let small = SMALL.replace(
+        "levels = 3, patch = 2, s0 = 2, vocab = 3",
+        "levels = 2, patch = 2, s0 = 0, vocab = 4",
+    );
+    let error = load_spec(&small).unwrap_err();
+    let text = error.to_string();
+    assert_eq!(error.param(), Some("preset"), "{text}");
+    for part in ["small", "quick", "s0=0 v=4", "256", "1124"] {
+        assert!(text.contains(part), "`{part}` missing from: {text}");
+    }
+    // An explicit cap (and a smaller test set) makes it fit; the cap is the largest P.
+    let capped = small.replace("vocab = 4 }", "vocab = 4, p_max = 200, test = 50 }");
+    let runs = load_spec(&capped).unwrap().runs("quick").unwrap();
+    assert_eq!(runs.iter().map(|r| r.p).max(), Some(200));
+    assert!(runs.iter().all(|r| r.test == 50));
+}
+
+#[test]
+fn the_code_version_names_the_networks_revision() {
+    assert!(
+        srhm_runner::CODE_VERSION.ends_with(&format!("+nets{}", srhm_models::NETWORKS_REVISION)),
+        "{}",
+        srhm_runner::CODE_VERSION
+    );
+}
