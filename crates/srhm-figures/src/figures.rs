@@ -10,9 +10,12 @@ use srhm_plots::{
 use srhm_scaling::{Model, Observable, collapse, fit_prefactor, paper_threshold, predict};
 use srhm_store::Record;
 
-use crate::analysis::{ConfigKey, by_config, p_star, show, summary_curve};
+use crate::analysis::{
+    Bound, ConfigKey, by_config, converged, curves_by_seed, p_star, show, summary_curve,
+};
+use crate::verdict::{self, Decision, Interval};
 use crate::{FigureError, FigureReport, Verdict};
-use crate::{big, one_step};
+use crate::{big, exponent, one_step};
 
 /// What a panel shows; specs list them as `kind:model` strings, e.g. `pstar:lcn`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,10 +24,14 @@ pub enum Panel {
     Curves(String),
     /// P* against the paper's prediction (Eq. 3, or Eq. 4 for CNNs); verdict: slope 1.
     PStar(String),
-    /// P* against P*_S (S_(2,1) below the paper's threshold); verdict: slope 1.
+    /// P* against P*_S (S_(2,1) below the paper's threshold); verdicts: slope 1, and the
+    /// ratio P*/P*_S within a factor 2.
     PStarS(String),
-    /// P* against P*_D (D_(2,1) below the paper's threshold); verdict: slope 1.
+    /// P* against P*_D (D_(2,1) below the paper's threshold); the same verdicts.
     PStarD(String),
+    /// P*(s0)/P*(0) against s0+1, seed by seed: the exponent of (s0+1), L for an LCN
+    /// (Eq. 3) and 2 for a CNN (Eq. 4); the paper's central claim.
+    Exponent(String),
     /// S_(k,l) against P for every layer and level of one configuration.
     SensitivityS(String),
     /// D_(k,l) against P likewise.
@@ -52,6 +59,19 @@ pub enum Panel {
     BigNet { model: String, depth: u32 },
 }
 
+impl Panel {
+    /// Whether the panel reads trained networks as converged ones (P*, crossings,
+    /// exponents, "once the task is learnt"): those panels leave out the runs that hit
+    /// their step cap. The error-against-sensitivity and big-net panels compare networks
+    /// as they are and keep them.
+    fn needs_converged(&self) -> bool {
+        !matches!(
+            self,
+            Panel::ErrorVsSensitivity { .. } | Panel::BigNet { .. }
+        )
+    }
+}
+
 impl std::str::FromStr for Panel {
     type Err = FigureError;
 
@@ -76,6 +96,12 @@ impl std::str::FromStr for Panel {
             "pstar-d" => needs_model(Panel::PStarD(model.clone())),
             "sensitivity-s" => needs_model(Panel::SensitivityS(model.clone())),
             "sensitivity-d" => needs_model(Panel::SensitivityD(model.clone())),
+            "exponent" if ["lcn", "cnn"].contains(&model.as_str()) => {
+                Ok(Panel::Exponent(model.clone()))
+            }
+            "exponent" => Err(FigureError::Panel(format!(
+                "`{text}`: the model must be lcn or cnn (the laws compared are Eq. 3 and Eq. 4)"
+            ))),
             "eq5" => Ok(Panel::Eq5),
             "one-step-curves" => Ok(Panel::OneStepCurves),
             "one-step-collapse" => Ok(Panel::OneStepCollapse),
@@ -108,8 +134,9 @@ impl std::str::FromStr for Panel {
             }
             _ => Err(FigureError::Panel(format!(
                 "unknown panel `{text}` (curves, pstar, pstar-s, pstar-d, sensitivity-s, \
-                 sensitivity-d with `:model`; error-vs-s, error-vs-d and their -fixed forms with \
-                 `:model[:layer]`; eq5; one-step-curves, -collapse, -pstar, -sparsity; big:<net>:<depth%>)"
+                 sensitivity-d with `:model`; exponent:lcn, exponent:cnn; error-vs-s, error-vs-d \
+                 and their -fixed forms with `:model[:layer]`; eq5; one-step-curves, -collapse, \
+                 -pstar, -sparsity; big:<net>:<depth%>)"
             ))),
         }
     }
@@ -154,47 +181,42 @@ pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
         .iter()
         .map(|p| p.parse())
         .collect::<Result<_, _>>()?;
+    let (converged_rows, capped) = converged(input.rows);
+    if let Some(note) = capped {
+        let kept = kinds.iter().any(|k| !k.needs_converged());
+        report.notes.push(if kept {
+            format!(
+                "{note} (kept in the error-against-sensitivity and big-net panels, which read \
+                 no P*)"
+            )
+        } else {
+            note
+        });
+    }
     if kinds == [Panel::Eq5] {
-        return eq5_heatmap(input, report);
+        return eq5_heatmap(input, &converged_rows, report);
     }
     let mut panels = Vec::new();
     for kind in &kinds {
-        let letter = (b'A' + panels.len() as u8) as char;
-        let chart = match kind {
-            Panel::Curves(model) => Some(learning_curves(input.rows, model)),
-            Panel::PStar(model) => p_star_vs_prediction(input.rows, model, &mut report),
-            Panel::PStarS(model) => {
-                p_star_vs_sensitivity(input.rows, model, Observable::S2, &mut report)
-            }
-            Panel::PStarD(model) => {
-                p_star_vs_sensitivity(input.rows, model, Observable::D2, &mut report)
-            }
-            Panel::SensitivityS(model) => {
-                sensitivity_curves(input.rows, model, Observable::S2, &mut report)
-            }
-            Panel::SensitivityD(model) => {
-                sensitivity_curves(input.rows, model, Observable::D2, &mut report)
-            }
-            Panel::ErrorVsSensitivity {
-                model,
-                observable,
-                layer,
-                fixed,
-            } => error_vs_sensitivity(input.rows, model, *observable, layer, *fixed, &mut report),
-            Panel::Eq5 => return Err(FigureError::Panel("`eq5` is a figure of its own".into())),
-            Panel::OneStepCurves => one_step::curves(input.rows, false),
-            Panel::OneStepCollapse => one_step::curves(input.rows, true),
-            Panel::OneStepPStar => one_step::p_one_vs_prediction(input.rows, &mut report),
-            Panel::OneStepSparsity => one_step::sparsity_ratio(input.rows, &mut report),
-            Panel::BigNet { model, depth } => {
-                big::depth_panel(input.rows, model, *depth, &mut report)
-            }
+        let rows: &[Record] = if kind.needs_converged() {
+            &converged_rows
+        } else {
+            input.rows
         };
-        if let Some(mut chart) = chart {
+        for mut chart in panel(kind, rows, &mut report)? {
+            if chart.series.is_empty() {
+                // E.g. learning curves when every run hit the step cap.
+                report
+                    .notes
+                    .push(format!("{}: nothing to draw", chart.title));
+                continue;
+            }
+            let letter = (b'A' + panels.len() as u8) as char;
             chart.title = format!("{letter}: {}", chart.title);
             panels.push(chart);
         }
     }
+    dedup_notes(&mut report.notes);
     if panels.is_empty() {
         report.notes.push("nothing to draw".into());
         return Ok(report);
@@ -215,6 +237,51 @@ pub fn build(input: &FigureInput) -> Result<FigureReport, FigureError> {
     save_png(input, report, |path| {
         draw_panels(&panels, columns, path, PANEL)
     })
+}
+
+/// One panel kind's charts (none if it has nothing to draw; the sensitivity kinds draw
+/// one per layer); its verdicts and notes go to `report`.
+fn panel(
+    kind: &Panel,
+    rows: &[Record],
+    report: &mut FigureReport,
+) -> Result<Vec<Chart>, FigureError> {
+    if let Panel::SensitivityS(model) | Panel::SensitivityD(model) = kind {
+        let observable = match kind {
+            Panel::SensitivityS(_) => Observable::S2,
+            _ => Observable::D2,
+        };
+        return Ok(sensitivity_curves(rows, model, observable, report));
+    }
+    Ok(match kind {
+        Panel::Curves(model) => Some(learning_curves(rows, model)),
+        Panel::PStar(model) => p_star_vs_prediction(rows, model, report),
+        Panel::PStarS(model) => p_star_vs_sensitivity(rows, model, Observable::S2, report),
+        Panel::PStarD(model) => p_star_vs_sensitivity(rows, model, Observable::D2, report),
+        Panel::Exponent(model) => exponent::exponent_panel(rows, model, report),
+        Panel::SensitivityS(_) | Panel::SensitivityD(_) => unreachable!("drawn above"),
+        Panel::ErrorVsSensitivity {
+            model,
+            observable,
+            layer,
+            fixed,
+        } => error_vs_sensitivity(rows, model, *observable, layer, *fixed, report),
+        Panel::Eq5 => return Err(FigureError::Panel("`eq5` is a figure of its own".into())),
+        Panel::OneStepCurves => one_step::curves(rows, false),
+        Panel::OneStepCollapse => one_step::curves(rows, true),
+        Panel::OneStepPStar => one_step::p_one_vs_prediction(rows, report),
+        Panel::OneStepSparsity => one_step::sparsity_ratio(rows, report),
+        Panel::BigNet { model, depth } => big::depth_panel(rows, model, *depth, report),
+    }
+    .into_iter()
+    .collect())
+}
+
+/// Drops repeated notes (two panels reading the same P* note the same bound), keeping the
+/// first of each in place.
+fn dedup_notes(notes: &mut Vec<String>) {
+    let mut seen = std::collections::BTreeSet::new();
+    notes.retain(|note| seen.insert(note.clone()));
 }
 
 /// Draws the figure's PNG at `<figure>/<figure>-<preset>.png` and records it.
@@ -241,8 +308,7 @@ fn width_note(rows: &[Record]) -> String {
     format!("width H = {} (paper: 512)", widths.join(", "))
 }
 
-/// Median P* (with interval) of each configuration of `model`, for `column` at
-/// `threshold(key)`, paired with `x(key)`; configurations without P* are noted.
+/// Median P* (with its bootstrap interval) of one configuration.
 pub(crate) struct PStarPoint {
     pub key: ConfigKey,
     pub p_star: f64,
@@ -250,36 +316,106 @@ pub(crate) struct PStarPoint {
     pub hi: f64,
 }
 
+/// The P* of every configuration of a model: measured ones, and those known only as a
+/// bound because the median seed did not cross inside the P grid.
+pub(crate) struct PStars {
+    pub points: Vec<PStarPoint>,
+    pub bounds: Vec<(ConfigKey, Bound)>,
+}
+
+/// Median P* of each configuration of `model`, for `column` falling to `threshold(key)`.
+/// A configuration whose median lies outside its P grid is kept as a bound and noted
+/// ("P* > 6912: …, left out of the fit"); one without the column is noted too. Nothing is
+/// dropped in silence.
 pub(crate) fn p_stars(
     rows: &[Record],
     model: &str,
     column: &str,
     threshold: &dyn Fn(&ConfigKey) -> f64,
     notes: &mut Vec<String>,
-) -> Vec<PStarPoint> {
-    let mut points = Vec::new();
+) -> PStars {
+    let mut out = PStars {
+        points: Vec::new(),
+        bounds: Vec::new(),
+    };
+    let name = if column == "test_error" {
+        "P*".to_string()
+    } else {
+        format!("P* of {column}")
+    };
     for (key, group) in by_config(rows) {
         if key.model != model {
             continue;
         }
-        match p_star(&group, column, threshold(&key)) {
-            Some(estimate) => match estimate.estimate {
-                Some(m) => points.push(PStarPoint {
-                    key,
-                    p_star: m.median,
-                    lo: m.lo,
-                    hi: m.hi,
-                }),
-                None => notes.push(format!(
-                    "{model} {}: no P* for {column} ({})",
-                    key.label(),
-                    estimate.reason.unwrap_or_default()
-                )),
-            },
-            None => notes.push(format!("{model} {}: no {column} measured", key.label())),
+        let Some(found) = p_star(&group, column, threshold(&key)) else {
+            notes.push(format!("{model} {}: no {column} measured", key.label()));
+            continue;
+        };
+        if let Some(m) = found.estimate.estimate {
+            out.points.push(PStarPoint {
+                key,
+                p_star: m.median,
+                lo: m.lo,
+                hi: m.hi,
+            });
+            continue;
+        }
+        let threshold = threshold(&key);
+        let (n, crossed) = (found.estimate.per_seed.len(), found.estimate.crossed);
+        let above = found
+            .estimate
+            .per_seed
+            .iter()
+            .filter(|o| matches!(o, srhm_scaling::Outcome::StillAbove { .. }))
+            .count();
+        let below = n - crossed - above;
+        let counts = format!(
+            "{crossed} of {n} seeds crossed, {above} still above {threshold} at their largest P, \
+             {below} already below it at their smallest P"
+        );
+        if found.bound.is_informative() {
+            let side = match (found.bound.lower > 0.0, found.bound.upper.is_finite()) {
+                (true, false) => "the median seed never falls to the threshold inside the P grid",
+                (false, true) => "the median seed is already below the threshold at the smallest P",
+                _ => "the median falls between seeds that crossed and seeds that did not",
+            };
+            notes.push(format!(
+                "{model} {}: {} — a bound, not a measurement ({side}; {counts}); left out of \
+                 the fit",
+                key.label(),
+                found.bound.describe(&name)
+            ));
+            out.bounds.push((key, found.bound));
+        } else {
+            notes.push(format!(
+                "{model} {}: no {name} and no bound ({})",
+                key.label(),
+                found.estimate.reason.unwrap_or(counts)
+            ));
         }
     }
-    points
+    out
+}
+
+/// Bounds drawn next to the measured P*: at the grid edge the median lies beyond; an
+/// upper bound's bar runs off the bottom of the plot ("P* < 12"), a range's bar spans it.
+pub(crate) fn bound_series(bounds: &[(ConfigKey, Bound)], x: impl Fn(&ConfigKey) -> f64) -> Series {
+    let points = bounds
+        .iter()
+        .map(|(key, b)| {
+            let x = x(key);
+            match (b.lower > 0.0, b.upper.is_finite()) {
+                (true, true) => Point::new(x, b.lower).with_y_error(b.lower, b.upper),
+                (true, false) => Point::new(x, b.lower),
+                _ => Point::new(x, b.upper).with_y_error(0.0, b.upper),
+            }
+        })
+        .collect();
+    Series::new(
+        "bound: P* outside the P grid (not fitted)",
+        SeriesStyle::Markers,
+        points,
+    )
 }
 
 /// Measured P* (with their intervals) against `predicted`, and the slope-1 verdict.
@@ -311,7 +447,8 @@ pub(crate) fn interval_point(x: f64, p: &PStarPoint) -> Point {
     point
 }
 
-/// Fits log measured vs log predicted; the verdict is "slope 1 within its 95% interval".
+/// Fits log measured vs log predicted; the verdict is [`verdict::slope_one`]: slope 1
+/// inside a 95% interval narrow enough to tell it from its rivals.
 pub(crate) fn collapse_verdict(
     claim: &str,
     measured: &[f64],
@@ -320,26 +457,17 @@ pub(crate) fn collapse_verdict(
 ) -> Verdict {
     match collapse(measured, predicted) {
         Ok(c) => {
-            // An interval that reaches 0 cannot tell the law from no dependence at all:
-            // containing 1 then proves nothing.
-            let holds = if c.slope_ci.0 <= 0.0 {
-                None
-            } else {
-                Some(c.holds)
-            };
-            let text = format!(
-                "slope {:.2} [{:.2}, {:.2}] over {} configurations, prefactor {:.3} → {}",
-                c.slope,
-                c.slope_ci.0,
-                c.slope_ci.1,
-                measured.len(),
-                c.prefactor,
-                match holds {
-                    Some(true) => "holds",
-                    Some(false) => "does not hold",
-                    None =>
-                        "undecided (the interval reaches 0: too few or too close configurations)",
-                }
+            let slope = Interval::new(c.slope, c.slope_ci);
+            let decision = verdict::slope_one(slope);
+            let n = measured.len();
+            let note = decision.note(format!("slope {} (n = {n})", slope.show()));
+            let verdict = decision.verdict(
+                claim,
+                format!(
+                    "slope {} (95%, Student t) over {n} configurations, prefactor {:.3}",
+                    slope.show(),
+                    c.prefactor,
+                ),
             );
             chart.lines.push(FunctionLine::power_law(
                 format!("fit: slope {:.2}", c.slope),
@@ -353,17 +481,13 @@ pub(crate) fn collapse_verdict(
                     1.0,
                 ));
             }
-            chart.notes.push(text.clone());
-            Verdict {
-                claim: claim.into(),
-                measured: text,
-                holds,
-            }
+            chart.notes.push(note);
+            verdict
         }
         Err(e) => Verdict {
             claim: claim.into(),
             measured: format!(
-                "cannot fit: {e} ({} configurations with a P*)",
+                "cannot fit: {e} ({} configurations with a P*) → undecided",
                 measured.len()
             ),
             holds: None,
@@ -415,7 +539,7 @@ fn learning_curves(rows: &[Record], model: &str) -> Chart {
 fn p_star_vs_prediction(rows: &[Record], model: &str, report: &mut FigureReport) -> Option<Chart> {
     let equation = if model == "cnn" { "Eq. 4" } else { "Eq. 3" };
     let name = model_title(model);
-    let points = p_stars(
+    let PStars { points, bounds } = p_stars(
         rows,
         model,
         "test_error",
@@ -426,7 +550,8 @@ fn p_star_vs_prediction(rows: &[Record], model: &str, report: &mut FigureReport)
     if points.is_empty() {
         report.verdicts.push(Verdict {
             claim,
-            measured: "no configuration reached 10% test error".into(),
+            measured: "no configuration reached 10% test error inside its P grid → undecided"
+                .into(),
             holds: None,
         });
         return None;
@@ -448,6 +573,16 @@ fn p_star_vs_prediction(rows: &[Record], model: &str, report: &mut FigureReport)
         "median P* (bootstrap 95%)",
         &claim,
     ));
+    if !bounds.is_empty() {
+        chart.series.push(bound_series(&bounds, |key| {
+            key.prediction().unwrap_or(f64::NAN)
+        }));
+        chart.notes.push(format!(
+            "{} configuration{} outside the P grid: bounds, see the notes",
+            bounds.len(),
+            if bounds.len() == 1 { "" } else { "s" }
+        ));
+    }
     chart.notes.push(width_note(rows));
     Some(chart)
 }
@@ -474,9 +609,10 @@ fn p_star_vs_sensitivity(
         "test_error",
         &|_| ERROR_THRESHOLD,
         &mut report.notes,
-    );
+    )
+    .points;
     let threshold = |key: &ConfigKey| sensitivity_threshold(observable, model, key);
-    let by_sensitivity = p_stars(rows, model, column, &threshold, &mut report.notes);
+    let by_sensitivity = p_stars(rows, model, column, &threshold, &mut report.notes).points;
     let pairs: Vec<(&PStarPoint, &PStarPoint)> = errors
         .iter()
         .filter_map(|e| {
@@ -489,12 +625,18 @@ fn p_star_vs_sensitivity(
     let title = model_title(model);
     let claim =
         format!("{title} P* ∝ P*_{name}: learning the task coincides with {column} becoming small");
+    let ratio_claim = format!(
+        "{title} P* and P*_{name} agree within a factor {}: P*/P*_{name} in [1/{0}, {0}]",
+        verdict::RATIO_FACTOR
+    );
     if pairs.is_empty() {
-        report.verdicts.push(Verdict {
-            claim,
-            measured: format!("no configuration has both P* and P*_{name}"),
-            holds: None,
-        });
+        for claim in [claim, ratio_claim] {
+            report.verdicts.push(Verdict {
+                claim,
+                measured: format!("no configuration has both P* and P*_{name} → undecided"),
+                holds: None,
+            });
+        }
         return None;
     }
     let cuts: std::collections::BTreeSet<String> = pairs
@@ -529,8 +671,56 @@ fn p_star_vs_sensitivity(
     report
         .verdicts
         .push(collapse_verdict(&claim, &measured, &predicted, &mut chart));
+    let mut same = FunctionLine::diagonal(format!("P* = P*_{name}"));
+    same.color = Some(7);
+    chart.lines.push(same);
+    let (ratio, note) = ratio_verdict(&ratio_claim, name, &measured, &predicted);
+    chart.notes.push(note);
+    report.verdicts.push(ratio);
     chart.notes.push(width_note(rows));
     Some(chart)
+}
+
+/// measured/reference held to [`verdict::RATIO_FACTOR`]: the geometric mean ratio over
+/// configurations with a 95% interval (Student t on the log ratios); with the chart's note.
+pub(crate) fn ratio_verdict(
+    claim: &str,
+    name: &str,
+    measured: &[f64],
+    reference: &[f64],
+) -> (Verdict, String) {
+    match fit_prefactor(measured, reference) {
+        Ok(ratio) => {
+            let interval = Interval::new(ratio.c, ratio.ci);
+            let decision = verdict::within_factor(interval);
+            let note = decision.note(format!("P*/P*_{name} = {}", interval.show()));
+            let verdict = decision.verdict(
+                claim,
+                format!(
+                    "P*/P*_{name} = {} (geometric mean over {} configurations, 95% Student t \
+                     on the log ratios)",
+                    interval.show(),
+                    ratio.n
+                ),
+            );
+            (verdict, note)
+        }
+        Err(e) => {
+            let decision = Decision::undecided(format!("{} configurations", measured.len()));
+            let note = decision.note(format!("P*/P*_{name}"));
+            (
+                decision.verdict(claim, format!("no ratio interval: {e}")),
+                note,
+            )
+        }
+    }
+}
+
+/// Whether one seed's sensitivity curve shows the claim: it at least halves between the
+/// smallest and the largest P and ends below `threshold`. `None` with fewer than two P.
+fn falls_below(curve: &[(f64, f64)], threshold: f64) -> Option<bool> {
+    let (first, last) = (curve.first()?, curve.last()?);
+    (curve.len() >= 2).then_some(last.1 < threshold && last.1 < 0.5 * first.1)
 }
 
 fn sensitivity_curves(
@@ -538,88 +728,176 @@ fn sensitivity_curves(
     model: &str,
     observable: Observable,
     report: &mut FigureReport,
-) -> Option<Chart> {
+) -> Vec<Chart> {
     let groups = by_config(rows);
-    // The L = 2 network with the largest prediction: the widest range of P around its P*.
-    let Some((key, group)) = groups
-        .iter()
-        .filter(|(k, _)| k.model == model && k.levels == 2)
-        .max_by(|a, b| {
-            a.0.prediction()
-                .partial_cmp(&b.0.prediction())
-                .unwrap_or(std::cmp::Ordering::Equal)
-        })
+    // The paper's Figs 12 and 15: one L = 2 data model (v, m, nc, s) at every s0 it was
+    // run at; the one with the most s0 values (then the largest v) is drawn.
+    let mut families: std::collections::BTreeMap<ConfigKey, Vec<&ConfigKey>> =
+        std::collections::BTreeMap::new();
+    for key in groups.keys().filter(|k| k.model == model && k.levels == 2) {
+        let family = ConfigKey {
+            s0: 0,
+            ..key.clone()
+        };
+        families.entry(family).or_default().push(key);
+    }
+    let Some(family) = families
+        .into_values()
+        .max_by_key(|keys| (keys.len(), keys.iter().map(|k| k.vocab).max()))
     else {
         report.notes.push(format!("no L = 2 {model} runs"));
-        return None;
+        return Vec::new();
     };
     let (name, full) = match observable {
         Observable::S2 => ("S", "synonyms p_l"),
         _ => ("D", "diffeomorphisms τ_l"),
     };
-    let threshold = sensitivity_threshold(observable, model, key);
     let title = model_title(model);
-    let mut chart = Chart {
-        title: format!("{title} {}: {name}_(k,l) vs P ({full})", key.label()),
-        x: Axis::log("P (training points)"),
-        y: Axis::log(format!("{name}_(k,l)")),
-        ..Chart::default()
-    };
-    chart.hlines.push(RefLine {
-        y: threshold,
-        label: format!("{name}_2 threshold {:.0}%", 100.0 * threshold),
-        color: None,
-    });
+    let first = family[0];
+    let threshold = sensitivity_threshold(observable, model, first);
+    let levels = first.levels;
+    let mut label = format!("L={} v={}", first.levels, first.vocab);
+    if first.synonyms != first.vocab || first.classes != first.vocab {
+        label += &format!(" m={} nc={}", first.synonyms, first.classes);
+    }
+    if first.patch != 2 {
+        label += &format!(" s={}", first.patch);
+    }
+    let mut charts = Vec::new();
     for k in ["1", "2", "out"] {
-        for l in 1..=key.levels {
-            let column = format!("{name}_{k}_{l}");
-            let points: Vec<Point> = summary_curve(group, &column)
-                .into_iter()
-                .map(|(p, median, lo, hi)| Point::new(p, median).with_y_error(lo, hi))
-                .collect();
-            if !points.is_empty() {
-                chart.series.push(Series::new(
-                    format!("k={k}, l={l}"),
-                    SeriesStyle::LineAndMarkers,
-                    points,
-                ));
+        let layer = if k == "out" {
+            "output".to_string()
+        } else {
+            format!("layer k={k}")
+        };
+        let mut chart = Chart {
+            title: format!("{title} {label}, {layer}: {name}_({k},l) ({full})"),
+            x: Axis::log("P/(s0+1)^L"),
+            y: Axis::log(format!("{name}_({k},l)")),
+            ..Chart::default()
+        };
+        for key in &family {
+            let scale = (key.s0 as f64 + 1.0).powi(key.levels as i32);
+            for l in 1..=levels {
+                let column = format!("{name}_{k}_{l}");
+                let points: Vec<Point> = summary_curve(&groups[*key], &column)
+                    .into_iter()
+                    .map(|(p, median, lo, hi)| Point::new(p / scale, median).with_y_error(lo, hi))
+                    .collect();
+                if !points.is_empty() {
+                    chart.series.push(Series::new(
+                        format!("s0={}, l={l}", key.s0),
+                        SeriesStyle::LineAndMarkers,
+                        points,
+                    ));
+                }
             }
         }
-    }
-    let curve = summary_curve(group, &format!("{name}_2_1"));
-    let verdict = match (curve.first(), curve.last()) {
-        (Some(first), Some(last)) if curve.len() >= 2 => {
-            let holds = last.1 < threshold && last.1 < 0.5 * first.1;
-            Verdict {
-                claim: format!(
-                    "{name}_(2,1) of {} decreases with P and falls below {:.0}% once the task is learnt",
-                    with_article(model),
-                    100.0 * threshold
-                ),
-                measured: format!(
-                    "{name}_(2,1) = {} at P = {:.0} → {} at P = {:.0} → {}",
-                    show(first.1),
-                    first.0,
-                    show(last.1),
-                    last.0,
-                    if holds { "holds" } else { "does not hold" }
-                ),
-                holds: Some(holds),
-            }
+        if k == "2" {
+            chart.hlines.push(RefLine {
+                y: threshold,
+                label: format!("{name}_2 threshold {:.0}%", 100.0 * threshold),
+                color: None,
+            });
         }
-        _ => Verdict {
-            claim: format!("{name}_(2,1) of {} decreases with P", with_article(model)),
-            measured: "fewer than two P measured".into(),
-            holds: None,
-        },
-    };
-    if let Some(e) = p_star(group, "test_error", ERROR_THRESHOLD).and_then(|e| e.median()) {
-        chart.notes.push(format!("P* (ε = 10%) = {}", show(e)));
+        if !chart.series.is_empty() {
+            charts.push(chart);
+        }
     }
-    chart.notes.push(verdict.measured.clone());
-    chart.notes.push(width_note(rows));
-    report.verdicts.push(verdict);
-    Some(chart)
+    for key in &family {
+        let group = &groups[*key];
+        if summary_curve(group, &format!("{name}_2_1")).is_empty() {
+            // Nothing to judge, e.g. D at s0 = 0: a diffeomorphism has no blank to move.
+            report.notes.push(format!(
+                "{model} {}: no {name}_(2,1) measured, no verdict{}",
+                key.label(),
+                if key.s0 == 0 && name == "D" {
+                    " (s0 = 0: no blank for a diffeomorphism to move)"
+                } else {
+                    ""
+                }
+            ));
+            continue;
+        }
+        let (verdict, note) = per_seed_fall(group, name, threshold, model, key);
+        let p_star_note =
+            p_star(group, "test_error", ERROR_THRESHOLD).and_then(|e| match e.estimate.median() {
+                Some(m) => Some(format!("s0={}: P* (ε = 10%) = {}", key.s0, show(m))),
+                None if e.bound.is_informative() => Some(format!(
+                    "s0={}: {} (outside the P grid)",
+                    key.s0,
+                    e.bound.describe("P*")
+                )),
+                None => None,
+            });
+        if let Some(chart) = charts.iter_mut().find(|c| c.title.contains("k=2")) {
+            chart.notes.extend(p_star_note);
+            chart.notes.push(format!("s0={}: {note}", key.s0));
+        }
+        report.verdicts.push(verdict);
+    }
+    if let Some(chart) = charts.first_mut() {
+        chart.notes.push("median over seeds, bars: min–max".into());
+        chart.notes.push(width_note(rows));
+    }
+    charts
+}
+
+/// The sensitivity claim seed by seed ([`verdict::every_seed`]): each network's
+/// `name`_(2,1) must at least halve over the P measured and end below `threshold`. With
+/// the chart's note.
+fn per_seed_fall(
+    group: &[&Record],
+    name: &str,
+    threshold: f64,
+    model: &str,
+    key: &ConfigKey,
+) -> (Verdict, String) {
+    let claim = format!(
+        "{name}_(2,1) of {} decreases with P and falls below {:.0}% once the task is learnt \
+         (every seed)",
+        with_article(model),
+        100.0 * threshold
+    );
+    let mut checked = Vec::new();
+    for (seed, curve) in curves_by_seed(group, &format!("{name}_2_1")) {
+        if let Some(shown) = falls_below(&curve, threshold) {
+            let (first, last) = (curve[0], curve[curve.len() - 1]);
+            checked.push((seed, shown, first, last));
+        }
+    }
+    let shown = checked.iter().filter(|c| c.1).count();
+    let detail: Vec<String> = checked
+        .iter()
+        .map(|(seed, ok, first, last)| {
+            format!(
+                "seed {seed} {} → {}{}",
+                show(first.1),
+                show(last.1),
+                if *ok { " ✓" } else { " ✗" }
+            )
+        })
+        .collect();
+    let span = checked
+        .first()
+        .map(|c| format!(" (P = {:.0} → {:.0})", c.2.0, c.3.0))
+        .unwrap_or_default();
+    let measured = format!(
+        "{} {name}_(2,1) per seed{span}: {}",
+        key.label(),
+        if detail.is_empty() {
+            "no seed measured at two P".to_string()
+        } else {
+            detail.join(", ")
+        }
+    );
+    let decision = verdict::every_seed(shown, checked.len());
+    let note = decision.note(format!(
+        "{name}_(2,1) halves and ends below {:.0}%: {shown} of {} seeds",
+        100.0 * threshold,
+        checked.len()
+    ));
+    (decision.verdict(claim, measured), note)
 }
 
 fn error_vs_sensitivity(
@@ -704,42 +982,26 @@ fn error_vs_sensitivity(
     );
     let verdict = match fit {
         Ok(f) => {
-            let holds = if f.slope_ci.0 > 0.0 {
-                Some(true)
-            } else if f.slope_ci.1 < 0.0 {
-                Some(false)
-            } else {
-                None
-            };
-            let text = format!(
-                "log ε vs log {name}: slope {:.2} [{:.2}, {:.2}] over {} runs with ε > 0 → {}",
-                f.slope,
-                f.slope_ci.0,
-                f.slope_ci.1,
-                usable.len(),
-                match holds {
-                    Some(true) => "holds",
-                    Some(false) => "does not hold",
-                    None => "undecided (the interval contains 0)",
-                }
+            let slope = Interval::new(f.slope, f.slope_ci);
+            let decision = verdict::positive_slope(slope);
+            let note = decision.note(format!("log ε vs log {name}: slope {}", slope.show()));
+            let verdict = decision.verdict(
+                claim,
+                format!(
+                    "log ε vs log {name}: slope {} (95%, Student t) over {} runs with ε > 0",
+                    slope.show(),
+                    usable.len()
+                ),
             );
             chart.lines.push(FunctionLine::power_law(
                 format!("fit: slope {:.2}", f.slope),
                 f.prefactor(),
                 f.slope,
             ));
-            chart.notes.push(text.clone());
-            Verdict {
-                claim,
-                measured: text,
-                holds,
-            }
+            chart.notes.push(note);
+            verdict
         }
-        Err(e) => Verdict {
-            claim,
-            measured: format!("cannot fit: {e}"),
-            holds: None,
-        },
+        Err(e) => Decision::undecided("no fit").verdict(claim, format!("cannot fit: {e}")),
     };
     chart.notes.push(width_note(rows));
     report.verdicts.push(verdict);
@@ -749,10 +1011,16 @@ fn error_vs_sensitivity(
     Some(chart)
 }
 
-/// Eq. 5 over (d, F) at v = m = nc = 10, s = 5, with the measured LCNs overlaid, and
-/// the measured P*/nc against Eq. 5 evaluated at each configuration's own m and s.
-fn eq5_heatmap(input: &FigureInput, mut report: FigureReport) -> Result<FigureReport, FigureError> {
-    let (m, s) = (10u32, 5u32);
+/// Eq. 5 over (d, F) at the paper's v = 10, s = 5 and maximal m = v^(s−1), with the
+/// measured LCNs overlaid, and the measured P*/nc against Eq. 5 evaluated at each
+/// configuration's own m and s.
+fn eq5_heatmap(
+    input: &FigureInput,
+    rows: &[Record],
+    mut report: FigureReport,
+) -> Result<FigureReport, FigureError> {
+    let (v, s) = (10u32, 5u32);
+    let m = v.pow(s - 1);
     let n = 48;
     let log_edges = |lo: f64, hi: f64| -> Vec<f64> {
         (0..=n)
@@ -777,12 +1045,13 @@ fn eq5_heatmap(input: &FigureInput, mut report: FigureReport) -> Result<FigureRe
         })
         .collect();
     let points = p_stars(
-        input.rows,
+        rows,
         "lcn",
         "test_error",
         &|_| ERROR_THRESHOLD,
         &mut report.notes,
-    );
+    )
+    .points;
     let overlay = vec![Series::new(
         "measured LCN configurations (their own m, s)",
         SeriesStyle::Markers,
@@ -813,7 +1082,9 @@ fn eq5_heatmap(input: &FigureInput, mut report: FigureReport) -> Result<FigureRe
         &mut scratch,
     );
     let mut notes = vec![
-        format!("colour: Eq. 5 at m = {m}, s = {s} (up to a constant); grey: d·F < s"),
+        format!(
+            "colour: Eq. 5 at v = {v}, m = v^(s−1) = {m}, s = {s} (up to a constant); grey: d·F < s"
+        ),
         "measured P*/nc vs Eq. 5 at their own m, s:".to_string(),
     ];
     notes.extend(scratch.notes.iter().cloned());
@@ -836,4 +1107,356 @@ fn eq5_heatmap(input: &FigureInput, mut report: FigureReport) -> Result<FigureRe
     save_png(input, report, |path| {
         draw_heatmap(&heatmap, path, (900, 700))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::int;
+    use crate::testing::{Config, FACTORS, falling, grid, jitter, learning_curve, report, row};
+    use srhm_store::Value;
+
+    /// Configurations of `model` spanning decades of Eq. 3 (Eq. 4 for CNNs).
+    const CONFIGS: [(u32, u32, u32); 7] = [
+        (2, 1, 3),
+        (2, 2, 3),
+        (2, 1, 5),
+        (2, 3, 4),
+        (3, 1, 3),
+        (3, 2, 3),
+        (2, 2, 6),
+    ];
+
+    /// Rows whose P* (every seed) is `law(prediction)` times a little seed-to-seed noise,
+    /// on a P grid around the prediction of the law, over `seeds` seeds.
+    fn planted(
+        model: &'static str,
+        configs: &[(u32, u32, u32)],
+        seeds: i64,
+        noise: f64,
+        law: impl Fn(f64) -> f64,
+    ) -> Vec<Record> {
+        let mut rows = Vec::new();
+        for (i, &(levels, s0, vocab)) in configs.iter().enumerate() {
+            let config = Config::new(model, levels, s0, vocab);
+            let key = ConfigKey::of_test(&config);
+            let p_star = law(key.prediction().unwrap());
+            for seed in 0..seeds {
+                let p = p_star * (noise * jitter(i as u64, seed as u64)).exp();
+                rows.extend(learning_curve(config, seed, p, &grid(p_star, &FACTORS)));
+            }
+        }
+        rows
+    }
+
+    impl ConfigKey {
+        fn of_test(c: &Config) -> ConfigKey {
+            by_config(&[row(*c, 0, 1.0, &[])])
+                .into_keys()
+                .next()
+                .unwrap()
+        }
+    }
+
+    fn pstar_verdict(rows: &[Record], model: &str) -> (FigureReport, Option<Chart>) {
+        let mut report = report();
+        let chart = p_star_vs_prediction(rows, model, &mut report);
+        (report, chart)
+    }
+
+    #[test]
+    fn the_planted_eq3_holds_a_steeper_law_fails_and_few_noisy_configurations_are_undecided() {
+        let (holds, _) = pstar_verdict(&planted("lcn", &CONFIGS, 3, 0.05, |x| 0.5 * x), "lcn");
+        assert_eq!(holds.verdicts[0].holds, Some(true), "{:?}", holds.verdicts);
+        assert!(
+            holds.verdicts[0].measured.contains("slope 1.0"),
+            "{:?}",
+            holds.verdicts
+        );
+        let (fails, _) = pstar_verdict(&planted("cnn", &CONFIGS, 3, 0.05, |x| x.powf(1.6)), "cnn");
+        assert_eq!(fails.verdicts[0].holds, Some(false), "{:?}", fails.verdicts);
+        let (few, _) = pstar_verdict(&planted("lcn", &CONFIGS[..3], 3, 1.0, |x| x), "lcn");
+        assert_eq!(few.verdicts[0].holds, None, "{:?}", few.verdicts);
+        let (noisy, _) = pstar_verdict(&planted("lcn", &CONFIGS, 1, 0.8, |x| x), "lcn");
+        assert!(
+            noisy.verdicts[0].measured.contains("too wide"),
+            "{:?}",
+            noisy.verdicts
+        );
+    }
+
+    #[test]
+    fn a_p_star_beyond_the_grid_is_a_bound_not_a_dropped_point() {
+        let mut rows = planted("lcn", &CONFIGS, 3, 0.05, |x| 0.5 * x);
+        // L=2 s0=1 v=3: every seed still above 10% at its largest P.
+        let largest = rows
+            .iter()
+            .filter(|r| {
+                int(r, "vocab") == Some(3) && int(r, "s0") == Some(1) && int(r, "levels") == Some(2)
+            })
+            .filter_map(|r| int(r, "p"))
+            .max()
+            .unwrap();
+        for r in rows.iter_mut() {
+            if int(r, "vocab") == Some(3) && int(r, "s0") == Some(1) && int(r, "levels") == Some(2)
+            {
+                r.insert("test_error".into(), Value::Float(0.4));
+            }
+        }
+        let (report, chart) = pstar_verdict(&rows, "lcn");
+        let bound = format!("lcn L=2 s0=1 v=3: P* > {largest} — a bound");
+        assert!(
+            report.notes.iter().any(|n| n.starts_with(&bound)),
+            "{:?}",
+            report.notes
+        );
+        assert!(
+            report.verdicts[0]
+                .measured
+                .contains("over 6 configurations"),
+            "{:?}",
+            report.verdicts
+        );
+        let chart = chart.unwrap();
+        let bounds = chart
+            .series
+            .iter()
+            .find(|s| s.label.starts_with("bound"))
+            .unwrap();
+        assert_eq!(bounds.points.len(), 1);
+        assert_eq!(bounds.points[0].y, largest as f64);
+        // Already below at the smallest P: an upper bound whose bar runs off the bottom.
+        for r in rows.iter_mut() {
+            if int(r, "vocab") == Some(3) && int(r, "s0") == Some(1) && int(r, "levels") == Some(2)
+            {
+                r.insert("test_error".into(), Value::Float(0.01));
+            }
+        }
+        let (report, chart) = pstar_verdict(&rows, "lcn");
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("lcn L=2 s0=1 v=3: P* < ")),
+            "{:?}",
+            report.notes
+        );
+        let chart = chart.unwrap();
+        let bounds = chart
+            .series
+            .iter()
+            .find(|s| s.label.starts_with("bound"))
+            .unwrap();
+        assert_eq!(bounds.points[0].y_lo, Some(0.0));
+    }
+
+    #[test]
+    fn runs_at_the_step_cap_are_left_out_and_named() {
+        let clean = planted("lcn", &CONFIGS, 3, 0.05, |x| 0.5 * x);
+        let mut rows = clean.clone();
+        // Seeds 0 and 2 of L=2 s0=3 v=4 stopped at the cap at the largest P, with an error
+        // that would have pushed their P* off the grid.
+        let target = |r: &Record| int(r, "s0") == Some(3) && int(r, "vocab") == Some(4);
+        let largest = rows
+            .iter()
+            .filter(|r| target(r))
+            .filter_map(|r| int(r, "p"))
+            .max()
+            .unwrap();
+        for r in rows.iter_mut() {
+            if target(r) && int(r, "p") == Some(largest) && matches!(int(r, "seed"), Some(0 | 2)) {
+                r.insert("hit_step_cap".into(), Value::Bool(true));
+                r.insert("test_error".into(), Value::Float(0.6));
+            }
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let panels = ["curves:lcn".to_string(), "pstar:lcn".to_string()];
+        let figure = |rows: &[Record]| {
+            build(&FigureInput {
+                figure: "fig04",
+                title: "t",
+                claim: "c",
+                preset: "test",
+                rows,
+                root: dir.path(),
+                panels: &panels,
+            })
+            .unwrap()
+        };
+        let (capped, reference) = (figure(&rows), figure(&clean));
+        assert_eq!(
+            capped.notes[0],
+            format!(
+                "2 runs hit the step cap and are left out (not converged): lcn L=2 s0=3 v=4 \
+                 P={largest} seeds 0,2"
+            )
+        );
+        assert!(capped.png.is_some());
+        // Left out, the capped runs change nothing: the other P of those seeds still cross.
+        assert_eq!(capped.verdicts, reference.verdicts);
+    }
+
+    /// Rows with test error crossing 10% at P* and `column` crossing `threshold` at
+    /// `factor` × P*, for a few LCN configurations over 3 seeds.
+    fn with_sensitivity(column: &str, threshold: f64, factor: f64) -> Vec<Record> {
+        let mut rows = Vec::new();
+        for (i, &(levels, s0, vocab)) in CONFIGS.iter().enumerate() {
+            let config = Config::new("lcn", levels, s0, vocab);
+            let centre = ConfigKey::of_test(&config).prediction().unwrap();
+            for seed in 0..3 {
+                let p_star = centre * (0.05 * jitter(i as u64, seed)).exp();
+                for p in grid(centre, &FACTORS) {
+                    rows.push(row(
+                        config,
+                        seed as i64,
+                        p,
+                        &[
+                            ("test_error", falling(0.1, p_star, p)),
+                            (column, falling(threshold, factor * p_star, p)),
+                        ],
+                    ));
+                }
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn p_star_and_p_star_s_are_held_to_a_factor_two() {
+        let mut close = report();
+        p_star_vs_sensitivity(
+            &with_sensitivity("S_2_1", 0.3, 1.3),
+            "lcn",
+            Observable::S2,
+            &mut close,
+        );
+        assert_eq!(close.verdicts.len(), 2);
+        assert_eq!(close.verdicts[0].holds, Some(true), "{:?}", close.verdicts);
+        assert_eq!(close.verdicts[1].holds, Some(true), "{:?}", close.verdicts);
+        assert!(
+            close.verdicts[1].measured.contains("P*/P*_S = 0.77"),
+            "{:?}",
+            close.verdicts
+        );
+        // Same slope, but P*_S five times P*: proportional, not the same sample complexity.
+        let mut far = report();
+        p_star_vs_sensitivity(
+            &with_sensitivity("D_2_1", 0.1, 5.0),
+            "lcn",
+            Observable::D2,
+            &mut far,
+        );
+        assert_eq!(far.verdicts[0].holds, Some(true), "{:?}", far.verdicts);
+        assert_eq!(far.verdicts[1].holds, Some(false), "{:?}", far.verdicts);
+        // One configuration: no interval.
+        let (single, _) = ratio_verdict("c", "S", &[10.0], &[12.0]);
+        assert_eq!(single.holds, None);
+    }
+
+    /// S_2_1 of an L = 2 CNN per seed: from `start` at the smallest P to `end` at the largest.
+    fn sensitivity_rows(ends: &[(f64, f64)]) -> Vec<Record> {
+        let config = Config::new("cnn", 2, 1, 3);
+        let mut rows = Vec::new();
+        for (seed, &(start, end)) in ends.iter().enumerate() {
+            let ps = [10.0, 100.0, 1000.0];
+            for (i, p) in ps.iter().enumerate() {
+                let s = start * (end / start).powf(i as f64 / 2.0);
+                rows.push(row(
+                    config,
+                    seed as i64,
+                    *p,
+                    &[("S_2_1", s), ("test_error", 0.5 / (i + 1) as f64)],
+                ));
+            }
+        }
+        rows
+    }
+
+    fn sensitivity_verdict(ends: &[(f64, f64)]) -> Verdict {
+        let mut report = report();
+        let charts =
+            sensitivity_curves(&sensitivity_rows(ends), "cnn", Observable::S2, &mut report);
+        assert!(!charts.is_empty());
+        report.verdicts.remove(0)
+    }
+
+    #[test]
+    fn sensitivities_of_every_s0_share_the_axis_p_over_s0_plus_one_to_the_l() {
+        let mut rows = sensitivity_rows(&[(0.8, 0.05); 3]);
+        let at_s0_2: Vec<Record> = rows
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r.insert("s0".into(), srhm_store::Value::Int(2));
+                r
+            })
+            .collect();
+        rows.extend(at_s0_2);
+        let mut report = report();
+        let charts = sensitivity_curves(&rows, "cnn", Observable::S2, &mut report);
+        // Layer 2 is the only one measured here: one chart, a series per s0.
+        assert_eq!(charts.len(), 1);
+        let xs = |label: &str| -> Vec<f64> {
+            let series = charts[0].series.iter().find(|s| s.label == label).unwrap();
+            series.points.iter().map(|p| p.x).collect()
+        };
+        assert_eq!(xs("s0=1, l=1"), vec![10.0 / 4.0, 100.0 / 4.0, 1000.0 / 4.0]);
+        assert_eq!(xs("s0=2, l=1"), vec![10.0 / 9.0, 100.0 / 9.0, 1000.0 / 9.0]);
+        assert_eq!(report.verdicts.len(), 2, "one verdict per s0");
+        assert!(report.verdicts.iter().all(|v| v.holds == Some(true)));
+    }
+
+    #[test]
+    fn sensitivities_fall_seed_by_seed() {
+        let falls = (0.8, 0.05);
+        let flat = (0.8, 0.7);
+        assert_eq!(
+            sensitivity_verdict(&[falls, falls, falls]).holds,
+            Some(true)
+        );
+        assert_eq!(sensitivity_verdict(&[flat, flat, flat]).holds, Some(false));
+        let mixed = sensitivity_verdict(&[falls, flat, falls]);
+        assert_eq!(mixed.holds, None);
+        assert!(mixed.measured.contains("2 of 3 seeds"), "{mixed:?}");
+        let few = sensitivity_verdict(&[falls, falls]);
+        assert_eq!(few.holds, None);
+        assert!(few.measured.contains("only 2 seeds"), "{few:?}");
+    }
+
+    #[test]
+    fn the_error_must_grow_with_the_sensitivity() {
+        let config = Config::new("cnn", 2, 1, 3);
+        let runs = |power: f64| -> Vec<Record> {
+            (0..12)
+                .map(|i| {
+                    let s = 0.05 + 0.07 * i as f64;
+                    let e = 0.3 * s.powf(power) * (0.1 * jitter(i, 7)).exp();
+                    row(config, i as i64, 100.0, &[("S_2_1", s), ("test_error", e)])
+                })
+                .collect()
+        };
+        for (power, expected) in [(1.5, Some(true)), (-1.0, Some(false)), (0.0, None)] {
+            let mut report = report();
+            error_vs_sensitivity(&runs(power), "cnn", Observable::S2, "2", true, &mut report);
+            assert_eq!(
+                report.verdicts[0].holds, expected,
+                "{power}: {:?}",
+                report.verdicts
+            );
+        }
+    }
+
+    #[test]
+    fn exponent_panels_parse_for_lcn_and_cnn_only() {
+        assert_eq!(
+            "exponent:lcn".parse::<Panel>().unwrap(),
+            Panel::Exponent("lcn".into())
+        );
+        assert_eq!(
+            "exponent:cnn".parse::<Panel>().unwrap(),
+            Panel::Exponent("cnn".into())
+        );
+        assert!("exponent:fcn".parse::<Panel>().is_err());
+        assert!("exponent".parse::<Panel>().is_err());
+    }
 }

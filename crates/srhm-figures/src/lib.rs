@@ -1,13 +1,19 @@
 //! The paper's figures, drawn from the results store only (no training, no libtorch):
 //! each figure reads its rows, computes P* with bootstrap intervals and the fits the
-//! paper's claims call for, writes a PNG, and says whether the claim held. `index`
-//! writes the page that lists every figure with its verdicts.
+//! paper's claims call for, writes a PNG, and says whether the claim held. `verdict`
+//! holds the rules every verdict follows (each can fail, and none holds on an interval
+//! too wide to tell the law from its rivals); `index` writes the page that lists every
+//! figure with its verdicts.
 
 mod analysis;
 mod big;
+mod exponent;
 mod figures;
 mod index;
 mod one_step;
+#[cfg(test)]
+mod testing;
+pub mod verdict;
 
 use std::path::PathBuf;
 

@@ -111,6 +111,75 @@ pub fn fit_prefactor(measured: &[f64], predicted: &[f64]) -> Result<Prefactor> {
     })
 }
 
+/// A mean with its 95% Student-t interval: what several independent repeats (seeds) of one
+/// measurement say about its expected value.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct MeanInterval {
+    pub mean: f64,
+    /// Standard error of the mean: the sample standard deviation over √n.
+    pub se: f64,
+    /// mean ± t(0.975, n − 1) · se.
+    pub ci: (f64, f64),
+    pub n: usize,
+}
+
+impl MeanInterval {
+    /// Half the interval's width, the number a verdict holds against a precision limit.
+    pub fn half_width(&self) -> f64 {
+        0.5 * (self.ci.1 - self.ci.0)
+    }
+}
+
+/// The mean of `values` with a 95% Student-t interval (n − 1 degrees of freedom).
+///
+/// Student's t rather than a bootstrap because the repeats are few (3–5 seeds): a
+/// bootstrap over 3 values has only 10 distinct resamples and an interval far too narrow,
+/// while t widens the interval honestly for small n. Needs at least 2 finite values.
+pub fn mean_interval(values: &[f64]) -> Result<MeanInterval> {
+    if values.len() < 2 {
+        return Err(ScalingError::invalid(
+            "values",
+            format!("needs at least 2 values, got {}", values.len()),
+        ));
+    }
+    if let Some(v) = values.iter().find(|v| !v.is_finite()) {
+        return Err(ScalingError::invalid(
+            "values",
+            format!("must be finite, got {v}"),
+        ));
+    }
+    let n = values.len();
+    let mean = values.iter().sum::<f64>() / n as f64;
+    let var = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let se = (var / n as f64).sqrt();
+    let t = t_975(n - 1);
+    Ok(MeanInterval {
+        mean,
+        se,
+        ci: (mean - t * se, mean + t * se),
+        n,
+    })
+}
+
+/// The exponent b of y = x^b with the prefactor fixed at 1: least squares on
+/// log y = b · log x, through the origin.
+///
+/// This is the fit for ratios to a reference, y = Q(x)/Q(1): at x = 1 the ratio is 1 by
+/// construction, so a free intercept would spend a degree of freedom on a known number.
+/// One point with x ≠ 1 suffices; values must be finite and > 0.
+pub fn fit_exponent_through_origin(x: &[f64], y: &[f64]) -> Result<f64> {
+    check_pair(x, y, "x", "y", 1)?;
+    let sxx: f64 = x.iter().map(|v| v.ln().powi(2)).sum();
+    if sxx == 0.0 {
+        return Err(ScalingError::invalid(
+            "x",
+            "every value is 1: the exponent is undetermined",
+        ));
+    }
+    let sxy: f64 = x.iter().zip(y).map(|(a, b)| a.ln() * b.ln()).sum();
+    Ok(sxy / sxx)
+}
+
 fn fit_logs(
     x: &[f64],
     y: &[f64],
@@ -203,6 +272,26 @@ fn t_975(dof: usize) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_interval_uses_student_t() {
+        let m = mean_interval(&[1.0, 2.0, 3.0]).unwrap();
+        assert_eq!(m.mean, 2.0);
+        // sd = 1, se = 1/√3, t(0.975, 2) = 4.303.
+        assert!((m.half_width() - 4.303 / 3f64.sqrt()).abs() < 1e-3, "{m:?}");
+        assert!(mean_interval(&[1.0]).is_err());
+        assert!(mean_interval(&[1.0, f64::NAN]).is_err());
+    }
+
+    #[test]
+    fn exponent_through_origin_recovers_a_planted_power() {
+        let x = [2.0, 3.0, 4.0];
+        let y: Vec<f64> = x.iter().map(|v: &f64| v.powf(2.7)).collect();
+        assert!((fit_exponent_through_origin(&x, &y).unwrap() - 2.7).abs() < 1e-12);
+        assert!((fit_exponent_through_origin(&[3.0], &[9.0]).unwrap() - 2.0).abs() < 1e-12);
+        assert!(fit_exponent_through_origin(&[1.0], &[2.0]).is_err());
+        assert!(fit_exponent_through_origin(&[2.0], &[0.0]).is_err());
+    }
 
     #[test]
     fn t_quantiles_match_tables() {

@@ -6,7 +6,9 @@
 //! - [`p_star_over_seeds`]: the median P* over seeds with a bootstrap 95% interval.
 //! - [`AdaptiveSearch`]: finds P* with few evaluations of a caller's training closure,
 //!   for one seed ([`AdaptiveSearch::run`]) or several ([`AdaptiveSearch::run_seeds`]).
-//! - [`fit_power_law`], [`collapse`], [`fit_prefactor`]: log-log fits with t intervals.
+//! - [`fit_power_law`], [`collapse`], [`fit_prefactor`]: log-log fits with t intervals;
+//!   [`fit_exponent_through_origin`] for ratios to a reference, [`mean_interval`] for a
+//!   mean over seeds.
 //! - [`predict`]: the paper's Eq. 3–5 and its thresholds.
 //!
 //! ```
@@ -35,7 +37,10 @@ mod seeds;
 
 pub use crossing::{Crossing, Outcome, crossing};
 pub use error::{Result, ScalingError, SearchError};
-pub use fit::{Collapse, PowerLawFit, Prefactor, collapse, fit_power_law, fit_prefactor};
+pub use fit::{
+    Collapse, MeanInterval, PowerLawFit, Prefactor, collapse, fit_exponent_through_origin,
+    fit_power_law, fit_prefactor, mean_interval,
+};
 pub use predict::{Model, Observable, c0_paper, eq3_lcn, eq4_cnn, eq5_lcn, paper_threshold};
 pub use search::{AdaptiveSearch, SearchResult, SeedsSearchResult};
 pub use seeds::{MedianInterval, PStarEstimate, bootstrap_median, p_star_over_seeds};
