@@ -259,6 +259,13 @@ impl Bound {
     /// "P* > 6912", "P* < 12" or "12 < P* < 6912", `name` standing for P*.
     pub fn describe(&self, name: &str) -> String {
         match (self.lower > 0.0, self.upper.is_finite()) {
+            // Only the median seed crossed; the others left the grid on either side.
+            (true, true) if self.lower == self.upper => {
+                format!(
+                    "{name} ≈ {} (the median seed's crossing alone)",
+                    show_p(self.lower)
+                )
+            }
             (true, true) => format!("{} < {name} < {}", show_p(self.lower), show_p(self.upper)),
             (true, false) => format!("{name} > {}", show_p(self.lower)),
             (false, true) => format!("{name} < {}", show_p(self.upper)),
