@@ -32,10 +32,16 @@ pub enum Panel {
     /// P*(s0)/P*(0) against s0+1, seed by seed: the exponent of (s0+1), L for an LCN
     /// (Eq. 3) and 2 for a CNN (Eq. 4); the paper's central claim.
     Exponent(String),
-    /// S_(k,l) against P for every layer and level of one configuration.
-    SensitivityS(String),
-    /// D_(k,l) against P likewise.
-    SensitivityD(String),
+    /// S_(k,l) of every layer (and the output) against P/(s0+1)^L, one chart per layer,
+    /// for one L = 2 data model at every s0 it was run at: v = the given vocabulary when
+    /// that was run (`sensitivity-s:lcn:8`, the paper's m = v = 8), else the data model
+    /// with the most s0 values; verdict per s0: S_(2,1) falls below its threshold.
+    SensitivityS(String, Option<u32>),
+    /// D_(k,l) likewise.
+    SensitivityD(String, Option<u32>),
+    /// The prefactor C0 = P*/((s0+1)^L nc m^L) of Eq. 3 against s^(L/2) (the paper's
+    /// Figs 10–11: C0 grows with s and L); verdict: slope 1.
+    C0(String),
     /// Test error against a layer's sensitivity (S or D, level 1) over every run, opacity
     /// growing with P, or at one P only (`fixed`); verdict: the error grows with it.
     ErrorVsSensitivity {
@@ -94,8 +100,24 @@ impl std::str::FromStr for Panel {
             "pstar" => needs_model(Panel::PStar(model.clone())),
             "pstar-s" => needs_model(Panel::PStarS(model.clone())),
             "pstar-d" => needs_model(Panel::PStarD(model.clone())),
-            "sensitivity-s" => needs_model(Panel::SensitivityS(model.clone())),
-            "sensitivity-d" => needs_model(Panel::SensitivityD(model.clone())),
+            "sensitivity-s" | "sensitivity-d" => {
+                let vocab = match text.split(':').nth(2) {
+                    None => None,
+                    Some(v) => {
+                        Some(v.parse::<u32>().ok().filter(|&v| v >= 2).ok_or_else(|| {
+                            FigureError::Panel(format!(
+                                "`{text}`: the third part is the vocabulary v to draw, at least 2"
+                            ))
+                        })?)
+                    }
+                };
+                needs_model(if kind == "sensitivity-s" {
+                    Panel::SensitivityS(model.clone(), vocab)
+                } else {
+                    Panel::SensitivityD(model.clone(), vocab)
+                })
+            }
+            "c0" => needs_model(Panel::C0(model.clone())),
             "exponent" if ["lcn", "cnn"].contains(&model.as_str()) => {
                 Ok(Panel::Exponent(model.clone()))
             }
@@ -246,12 +268,12 @@ fn panel(
     rows: &[Record],
     report: &mut FigureReport,
 ) -> Result<Vec<Chart>, FigureError> {
-    if let Panel::SensitivityS(model) | Panel::SensitivityD(model) = kind {
+    if let Panel::SensitivityS(model, vocab) | Panel::SensitivityD(model, vocab) = kind {
         let observable = match kind {
-            Panel::SensitivityS(_) => Observable::S2,
+            Panel::SensitivityS(..) => Observable::S2,
             _ => Observable::D2,
         };
-        return Ok(sensitivity_curves(rows, model, observable, report));
+        return Ok(sensitivity_curves(rows, model, *vocab, observable, report));
     }
     Ok(match kind {
         Panel::Curves(model) => Some(learning_curves(rows, model)),
@@ -259,7 +281,8 @@ fn panel(
         Panel::PStarS(model) => p_star_vs_sensitivity(rows, model, Observable::S2, report),
         Panel::PStarD(model) => p_star_vs_sensitivity(rows, model, Observable::D2, report),
         Panel::Exponent(model) => exponent::exponent_panel(rows, model, report),
-        Panel::SensitivityS(_) | Panel::SensitivityD(_) => unreachable!("drawn above"),
+        Panel::SensitivityS(..) | Panel::SensitivityD(..) => unreachable!("drawn above"),
+        Panel::C0(model) => c0_panel(rows, model, report),
         Panel::ErrorVsSensitivity {
             model,
             observable,
@@ -587,6 +610,85 @@ fn p_star_vs_prediction(rows: &[Record], model: &str, report: &mut FigureReport)
     Some(chart)
 }
 
+/// Eq. 3's prefactor C0 = P*/((s0+1)^L nc m^L) of every configuration against the paper's
+/// C0 ~ s^(L/2), with the slope-1 verdict (it needs configurations at several s or L).
+fn c0_panel(rows: &[Record], model: &str, report: &mut FigureReport) -> Option<Chart> {
+    let name = model_title(model);
+    let claim = format!(
+        "{name} prefactor C0 = P*/((s0+1)^L nc m^L) of Eq. 3 ∝ s^(L/2) (slope 1 in log–log)"
+    );
+    let points = p_stars(
+        rows,
+        model,
+        "test_error",
+        &|_| ERROR_THRESHOLD,
+        &mut report.notes,
+    )
+    .points;
+    let scale = |k: &ConfigKey| {
+        (k.s0 as f64 + 1.0).powi(k.levels as i32)
+            * k.classes as f64
+            * (k.synonyms as f64).powi(k.levels as i32)
+    };
+    let paper = |k: &ConfigKey| (k.patch as f64).powf(k.levels as f64 / 2.0);
+    let mut groups: std::collections::BTreeMap<(u32, u32), Vec<Point>> = Default::default();
+    for p in &points {
+        let c = scale(&p.key);
+        let mut point = Point::new(paper(&p.key), p.p_star / c);
+        if p.lo > 0.0 && p.hi.is_finite() {
+            point = point.with_y_error(p.lo / c, p.hi / c);
+        }
+        groups
+            .entry((p.key.patch, p.key.levels))
+            .or_default()
+            .push(point);
+    }
+    let distinct = groups.len();
+    let mut chart = Chart {
+        title: format!("{name}: C0 = P*/((s0+1)^L nc m^L) vs s^(L/2)"),
+        x: Axis::log("s^(L/2)"),
+        y: Axis::log("C0 (measured)"),
+        ..Chart::default()
+    };
+    for ((s, l), group) in groups {
+        chart.series.push(Series::new(
+            format!("s={s}, L={l}"),
+            SeriesStyle::Markers,
+            group,
+        ));
+    }
+    let measured: Vec<f64> = points.iter().map(|p| p.p_star / scale(&p.key)).collect();
+    let predicted: Vec<f64> = points.iter().map(|p| paper(&p.key)).collect();
+    let verdict = if distinct < 2 {
+        Verdict {
+            claim,
+            measured: format!(
+                "{} configurations, all at one (s, L): C0 = {} (median) → undecided (C0's \
+                 growth needs several s or L)",
+                measured.len(),
+                show(median(&measured))
+            ),
+            holds: None,
+        }
+    } else {
+        collapse_verdict(&claim, &measured, &predicted, &mut chart)
+    };
+    chart.notes.push(width_note(rows));
+    report.verdicts.push(verdict);
+    (!chart.series.is_empty()).then_some(chart)
+}
+
+/// The median of a non-empty list (NaN for an empty one).
+fn median(values: &[f64]) -> f64 {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    match sorted.len() {
+        0 => f64::NAN,
+        n if n % 2 == 1 => sorted[n / 2],
+        n => 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]),
+    }
+}
+
 /// The paper's threshold of S_2 or D_2 for this model and configuration.
 fn sensitivity_threshold(observable: Observable, model: &str, key: &ConfigKey) -> f64 {
     let model = model.parse().unwrap_or(Model::Lcn);
@@ -726,6 +828,7 @@ fn falls_below(curve: &[(f64, f64)], threshold: f64) -> Option<bool> {
 fn sensitivity_curves(
     rows: &[Record],
     model: &str,
+    vocab: Option<u32>,
     observable: Observable,
     report: &mut FigureReport,
 ) -> Vec<Chart> {
@@ -741,10 +844,10 @@ fn sensitivity_curves(
         };
         families.entry(family).or_default().push(key);
     }
-    let Some(family) = families
-        .into_values()
-        .max_by_key(|keys| (keys.len(), keys.iter().map(|k| k.vocab).max()))
-    else {
+    let Some(family) = families.into_values().max_by_key(|keys| {
+        let asked = vocab.is_some_and(|v| keys[0].vocab == v);
+        (asked, keys.len(), keys.iter().map(|k| k.vocab).max())
+    }) else {
         report.notes.push(format!("no L = 2 {model} runs"));
         return Vec::new();
     };
@@ -1374,8 +1477,13 @@ mod tests {
 
     fn sensitivity_verdict(ends: &[(f64, f64)]) -> Verdict {
         let mut report = report();
-        let charts =
-            sensitivity_curves(&sensitivity_rows(ends), "cnn", Observable::S2, &mut report);
+        let charts = sensitivity_curves(
+            &sensitivity_rows(ends),
+            "cnn",
+            None,
+            Observable::S2,
+            &mut report,
+        );
         assert!(!charts.is_empty());
         report.verdicts.remove(0)
     }
@@ -1393,7 +1501,7 @@ mod tests {
             .collect();
         rows.extend(at_s0_2);
         let mut report = report();
-        let charts = sensitivity_curves(&rows, "cnn", Observable::S2, &mut report);
+        let charts = sensitivity_curves(&rows, "cnn", None, Observable::S2, &mut report);
         // Layer 2 is the only one measured here: one chart, a series per s0.
         assert_eq!(charts.len(), 1);
         let xs = |label: &str| -> Vec<f64> {
@@ -1404,6 +1512,97 @@ mod tests {
         assert_eq!(xs("s0=2, l=1"), vec![10.0 / 9.0, 100.0 / 9.0, 1000.0 / 9.0]);
         assert_eq!(report.verdicts.len(), 2, "one verdict per s0");
         assert!(report.verdicts.iter().all(|v| v.holds == Some(true)));
+    }
+
+    /// Learning curves whose P* is `c0(s, L)·(s0+1)^L·v·v^L` at several (s, L), 3 seeds.
+    fn c0_rows(c0: impl Fn(f64, f64) -> f64) -> Vec<Record> {
+        let mut rows = Vec::new();
+        for (s, l, s0, v) in [
+            (2, 2, 1, 3),
+            (2, 2, 2, 3),
+            (3, 2, 1, 2),
+            (2, 3, 1, 2),
+            (3, 3, 1, 2),
+        ] {
+            let config = Config::new("lcn", l, s0, v);
+            let (sf, lf) = (s as f64, l as f64);
+            let p_star = c0(sf, lf) * (s0 as f64 + 1.0).powf(lf) * (v as f64).powf(lf + 1.0);
+            for seed in 0..3 {
+                let wobble = 1.0 + 0.02 * (jitter(seed as u64, (s * 10 + l) as u64) - 0.5);
+                for mut r in learning_curve(config, seed, p_star * wobble, &grid(p_star, &FACTORS))
+                {
+                    r.insert("patch".into(), Value::Int(s.into()));
+                    rows.push(r);
+                }
+            }
+        }
+        rows
+    }
+
+    #[test]
+    fn c0_grows_as_s_to_the_l_over_2_or_the_check_says_it_does_not() {
+        let mut planted = report();
+        assert!(c0_panel(&c0_rows(|s, l| 1.3 * s.powf(l / 2.0)), "lcn", &mut planted).is_some());
+        assert_eq!(
+            planted.verdicts[0].holds,
+            Some(true),
+            "{:?}",
+            planted.verdicts
+        );
+        let mut steeper = report();
+        c0_panel(&c0_rows(|s, l| 0.5 * s.powf(l)), "lcn", &mut steeper);
+        assert_eq!(
+            steeper.verdicts[0].holds,
+            Some(false),
+            "{:?}",
+            steeper.verdicts
+        );
+        // One (s, L) only: nothing to fit C0's growth on.
+        let one: Vec<Record> = c0_rows(|s, l| s.powf(l / 2.0))
+            .into_iter()
+            .filter(|r| int(r, "patch") == Some(2) && int(r, "levels") == Some(2))
+            .collect();
+        let mut single = report();
+        c0_panel(&one, "lcn", &mut single);
+        assert_eq!(single.verdicts[0].holds, None);
+        assert!(single.verdicts[0].measured.contains("one (s, L)"));
+    }
+
+    #[test]
+    fn a_sensitivity_panel_draws_the_vocabulary_it_names_when_it_was_run() {
+        let mut rows = sensitivity_rows(&[(0.8, 0.05); 3]);
+        rows.extend(rows.clone().into_iter().map(|mut r| {
+            r.insert("s0".into(), Value::Int(2));
+            r
+        }));
+        rows.extend(
+            sensitivity_rows(&[(0.8, 0.05); 3])
+                .into_iter()
+                .map(|mut r| {
+                    for column in ["vocab", "synonyms", "classes"] {
+                        r.insert(column.into(), Value::Int(8));
+                    }
+                    r
+                }),
+        );
+        let drawn = |vocab: Option<u32>| {
+            let mut report = report();
+            sensitivity_curves(&rows, "cnn", vocab, Observable::S2, &mut report);
+            report
+                .verdicts
+                .iter()
+                .map(|v| v.measured.contains("v=8"))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(drawn(Some(8)), vec![true], "v = 8 asked for and run");
+        assert_eq!(drawn(None), vec![false, false], "else the most s0 values");
+        assert_eq!(drawn(Some(10)), vec![false, false], "v = 10 was not run");
+        assert_eq!(
+            "sensitivity-d:lcn:8".parse::<Panel>().unwrap(),
+            Panel::SensitivityD("lcn".into(), Some(8))
+        );
+        assert!("sensitivity-s:lcn:eight".parse::<Panel>().is_err());
+        assert_eq!("c0:lcn".parse::<Panel>().unwrap(), Panel::C0("lcn".into()));
     }
 
     #[test]
