@@ -342,6 +342,18 @@ impl Spec {
             params
                 .validate()
                 .map_err(|e| bad(format!("{}: {e}", config.label())))?;
+            if config.test == Some(0) || config.p_max == Some(0) {
+                return Err(bad(format!(
+                    "{}: a configuration's own `test` and `p_max` must be ≥ 1",
+                    config.label()
+                )));
+            }
+            if config.models.as_ref().is_some_and(Vec::is_empty) {
+                return Err(bad(format!(
+                    "{}: a configuration's `models` must name at least one model",
+                    config.label()
+                )));
+            }
             let own_width_ok = match config.width {
                 None => true,
                 Some(w) => w > 0 && preset.experiment.is_training(),

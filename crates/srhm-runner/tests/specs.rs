@@ -171,3 +171,34 @@ fn the_code_version_names_the_networks_revision() {
         srhm_runner::CODE_VERSION
     );
 }
+
+#[test]
+fn a_configuration_s_own_settings_are_validated_by_name() {
+    for (own, named) in [
+        ("test = 0", "`test`"),
+        ("p_max = 0", "`p_max`"),
+        ("width = 0", "`width`"),
+        ("models = []", "`models`"),
+        ("models = [\"fcn\"]", "fcn"),
+    ] {
+        let text = SMALL.replace("vocab = 3 }", &format!("vocab = 3, {own} }}"));
+        let error = load_spec(&text).unwrap_err();
+        assert_eq!(error.param(), Some("preset"), "{error}");
+        assert!(error.to_string().contains(named), "{own}: {error}");
+    }
+    // Only the CNN runs a configuration that names it alone.
+    let cnn_only = SMALL.replace("vocab = 3 }", "vocab = 3, models = [\"cnn\"] }");
+    let runs = load_spec(&cnn_only).unwrap().runs("quick").unwrap();
+    assert!(
+        runs.iter()
+            .all(|r| r.model == ModelKind::Small(Architecture::Cnn))
+    );
+    assert_eq!(runs.len(), 7 * 2);
+    // A configuration's own width replaces the preset's list.
+    let widths = SMALL
+        .replace("width = 8", "width = [8, 16]")
+        .replace("vocab = 3 }", "vocab = 3, width = 32 }");
+    let runs = load_spec(&widths).unwrap().runs("quick").unwrap();
+    assert!(runs.iter().all(|r| r.width == 32));
+    assert_eq!(runs.len(), 2 * 7 * 2);
+}
