@@ -159,7 +159,7 @@ grep -q "nothing to submit" <<<"$out" || fail "a finished sweep resubmitted: $ou
 # --- 2. figures from the store the cluster filled --------------------------------
 "$SRHM" figures --preset smoke --plot-only --only fig04 --specs "$REPO/paper-figures/specs" --store "$STORE" >/dev/null
 [ -s "$STORE/fig04/fig04-smoke.png" ] || fail "--plot-only drew no PNG"
-grep -q "fig04/fig04-smoke.png" "$STORE/README.md" || fail "the index does not show fig04"
+grep -q "fig04/fig04-smoke.png" "$STORE/README-smoke.md" || fail "the index does not show fig04"
 say "--plot-only drew fig04 from the cluster's store"
 
 # --- 3. a task cancelled mid-run, then resubmitted -------------------------------

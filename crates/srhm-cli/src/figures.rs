@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use anyhow::Context;
 use clap::Args;
-use srhm_figures::{FigureInput, build, write_index};
+use srhm_figures::{FigureInput, build, index_file, write_index};
 use srhm_runner::{RunStore, Spec, Status};
 use srhm_store::{Record, compact};
 
@@ -106,6 +106,14 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
             }
         }
     }
+    // A preset that only some figures have (e.g. fig04's `laptop`) draws those alone.
+    for source in &sources {
+        if !source.presets.contains_key(&args.preset) {
+            source.preset(&args.preset).map_err(runner_error)?;
+        }
+    }
+    everything.retain(|s| s.presets.contains_key(&args.preset));
+    let mut partial: BTreeMap<String, String> = BTreeMap::new();
     for source in &everything {
         let runs = source.runs(&args.preset).map_err(runner_error)?;
         let store = RunStore::new(&args.store, &source.figure);
@@ -123,26 +131,68 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
                 path.display()
             );
         }
-        let mut found = Vec::new();
-        let mut missing = 0;
+        // A configuration (every run but P and the seed) is drawn only once all its runs
+        // are done: a verdict on part of a grid would be a verdict on other data.
+        let mut by_config: BTreeMap<String, (String, Vec<Option<Record>>)> = BTreeMap::new();
         for run in &runs {
-            match store.status(run) {
-                Status::Done(record) => found.push(record),
-                _ => missing += 1,
+            let done = match store.status(run) {
+                Status::Done(record) => Some(record),
+                _ => None,
+            };
+            let label = format!(
+                "{} L={} s={} s0={} v={} H={}",
+                run.model_name(),
+                run.params.levels,
+                run.params.patch,
+                run.params.s0(),
+                run.params.vocab,
+                run.width
+            );
+            by_config
+                .entry(run.ensemble_key())
+                .or_insert_with(|| (label, Vec::new()))
+                .1
+                .push(done);
+        }
+        let missing = runs.len() - by_config.values().flat_map(|c| &c.1).flatten().count();
+        let mut found = Vec::new();
+        let mut incomplete = Vec::new();
+        for (label, records) in by_config.into_values() {
+            let done = records.iter().flatten().count();
+            if done == records.len() {
+                found.extend(records.into_iter().flatten());
+            } else if done > 0 {
+                incomplete.push(format!("{label} ({done} of {})", records.len()));
+            } else {
+                incomplete.push(format!("{label} (none of {})", records.len()));
             }
         }
-        if missing > 0 && wanted {
-            eprintln!(
-                "{}: {missing} of {} runs of preset `{}` are not in the store",
-                source.figure,
+        if missing > 0 {
+            let note = format!(
+                "preset `{}` is partial: {} of {} runs of {} done; configurations not yet \
+                 complete are left out, with no verdict: {}",
+                args.preset,
+                runs.len() - missing,
                 runs.len(),
-                args.preset
+                source.figure,
+                incomplete.join(", ")
             );
+            if wanted {
+                eprintln!("{note}");
+            }
+            partial.insert(source.figure.clone(), note);
         }
         rows.insert(source.figure.clone(), found);
     }
     let mut reports = Vec::new();
     for spec in specs.values() {
+        if !spec
+            .sources()
+            .iter()
+            .all(|name| everything.iter().any(|s| s.figure == *name))
+        {
+            continue;
+        }
         let spec_rows: Vec<Record> = spec
             .sources()
             .iter()
@@ -159,6 +209,12 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
             root: &args.store,
             panels: &spec.panels,
         })?;
+        let mut report = report;
+        for name in spec.sources() {
+            if let Some(note) = partial.get(name) {
+                report.notes.insert(0, note.clone());
+            }
+        }
         for verdict in &report.verdicts {
             let mark = match verdict.holds {
                 Some(true) => "holds",
@@ -176,7 +232,7 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
     write_index(&args.store, &args.preset, &reports, &command)?;
     eprintln!(
         "wrote {} ({} figures, {:.0} s)",
-        args.store.join("README.md").display(),
+        args.store.join(index_file(&args.preset)).display(),
         reports.len(),
         started.elapsed().as_secs_f64()
     );

@@ -26,6 +26,11 @@ pub struct RunArgs {
     /// Print the runs (index, hash, model, P, seed, done?) instead of running them.
     #[arg(long)]
     pub list: bool,
+    /// Train nothing: write the preset's finished runs into one table,
+    /// `<store>/<figure>/archive/<preset>.parquet`, that the repository can keep (a
+    /// fresh clone then finds them done and `--plot-only` draws them).
+    #[arg(long, conflicts_with_all = ["list", "index"])]
+    pub archive: bool,
     #[arg(long, value_enum, default_value = "auto")]
     pub device: DeviceArg,
     /// CPU threads for libtorch (default: libtorch's choice).
@@ -85,6 +90,22 @@ pub fn run(args: &RunArgs) -> anyhow::Result<()> {
 fn run_spec(args: &RunArgs, spec: &Spec, root: &Path, device: Device) -> anyhow::Result<()> {
     let runs = spec.runs(&args.preset).map_err(runner_error)?;
     let store = RunStore::new(root, &spec.figure);
+    if args.archive {
+        let kept = store
+            .write_archive(&args.preset, &runs)
+            .map_err(runner_error)?;
+        eprintln!(
+            "{}: archived {kept} of {} runs of preset `{}` in {}",
+            spec.figure,
+            runs.len(),
+            args.preset,
+            store
+                .archive_dir()
+                .join(format!("{}.parquet", args.preset))
+                .display()
+        );
+        return Ok(());
+    }
     let selected: Vec<(usize, Run)> = match args.index {
         Some(i) if i >= runs.len() => {
             return Err(UsageError::Conflict(format!(

@@ -50,7 +50,7 @@ fn the_smoke_preset_draws_every_figure_and_writes_the_index() {
         .output()
         .unwrap();
     assert_success(&output);
-    let readme = std::fs::read_to_string(store.path().join("README.md")).unwrap();
+    let readme = std::fs::read_to_string(store.path().join("README-smoke.md")).unwrap();
     // Every spec is a section of the index.
     for spec in std::fs::read_dir(repo().join("paper-figures/specs")).unwrap() {
         let path = spec.unwrap().path();
@@ -284,4 +284,58 @@ fn a_killed_run_resumes_without_losing_or_repeating_a_row() {
     let rows = rows_by_hash(&alone.join("resume/runs"));
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0].1["run_index"], Value::Int(3));
+}
+
+/// A preset that is partly done is drawn as partial: the page says how many runs are done
+/// and gives no verdict on a configuration whose grid is incomplete; once archived, the
+/// runs are found without their files (a fresh clone of a repository that keeps them).
+#[test]
+fn a_partial_preset_says_so_and_archived_runs_need_no_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let specs = dir.path().join("specs");
+    std::fs::create_dir_all(&specs).unwrap();
+    let spec = specs.join("resume.toml");
+    let text = MANY_GROUPS.replace(
+        "claim = \"none\"",
+        "claim = \"none\"\npanels = [\"curves:cnn\"]",
+    );
+    std::fs::write(&spec, text).unwrap();
+    let store = dir.path().join("store");
+    // The first configuration complete (runs 0 and 1), the second half done (run 2).
+    for index in ["0", "1", "2"] {
+        let output = run_spec(&spec, &store)
+            .args(["--index", index])
+            .output()
+            .unwrap();
+        assert_success(&output);
+    }
+    let draw = || {
+        let output = srhm()
+            .args(["figures", "--preset", "smoke", "--plot-only", "--specs"])
+            .arg(&specs)
+            .arg("--store")
+            .arg(&store)
+            .output()
+            .unwrap();
+        assert_success(&output);
+        std::fs::read_to_string(store.join("README-smoke.md")).unwrap()
+    };
+    let page = draw();
+    assert!(
+        page.contains("is partial: 3 of 16 runs of resume done"),
+        "{page}"
+    );
+    assert!(page.contains("cnn L=2 s=2 s0=2 v=3 H=8 (1 of 2)"), "{page}");
+    assert!(
+        page.contains("cnn L=2 s=2 s0=3 v=3 H=8 (none of 2)"),
+        "{page}"
+    );
+    assert!(page.contains("drawn from 2 runs"), "{page}");
+    // Archive, then lose the per-run files: the same page.
+    let output = run_spec(&spec, &store).arg("--archive").output().unwrap();
+    assert_success(&output);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("archived 3 of 16 runs"));
+    std::fs::remove_dir_all(store.join("resume/runs")).unwrap();
+    std::fs::remove_file(store.join("resume/runs.parquet")).unwrap();
+    assert_eq!(draw(), page);
 }

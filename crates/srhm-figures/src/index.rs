@@ -44,6 +44,17 @@ fn rules() -> String {
 
 /// Writes `<root>/README.md`: every figure with its PNG, the claim it checks and the
 /// measured verdicts (written to a temporary file, then renamed).
+/// The verdict page of a preset: `README.md` for the quick preset (the lab's page),
+/// `README-<preset>.md` for the others, so that drawing one preset never overwrites
+/// another's page.
+pub fn index_file(preset: &str) -> String {
+    if preset == "quick" {
+        "README.md".into()
+    } else {
+        format!("README-{preset}.md")
+    }
+}
+
 pub fn write_index(
     root: &Path,
     preset: &str,
@@ -94,8 +105,9 @@ pub fn write_index(
         }
         let _ = writeln!(page);
     }
-    let path = root.join("README.md");
-    let temp = root.join(".README.md.tmp");
+    let name = index_file(preset);
+    let path = root.join(&name);
+    let temp = root.join(format!(".{name}.tmp"));
     let io = |source| FigureError::Io {
         path: path.clone(),
         source,
@@ -160,7 +172,8 @@ mod tests {
             [Some(true), Some(true), Some(false), Some(false)]
         );
         write_index(dir.path(), "test", &[report], "cargo xtask figures").unwrap();
-        let page = std::fs::read_to_string(dir.path().join("README.md")).unwrap();
+        let page = std::fs::read_to_string(dir.path().join("README-test.md")).unwrap();
+        assert!(!dir.path().join("README.md").exists(), "only the quick page is README.md");
         assert!(page.contains("half-width is ≤ 0.35"), "{page}");
         assert!(page.contains("half-width < 0.4"), "{page}");
         assert!(page.contains("at least 3 seeds"), "{page}");

@@ -19,7 +19,7 @@ use std::path::PathBuf;
 
 pub use analysis::ConfigKey;
 pub use figures::{FigureInput, Panel, build};
-pub use index::write_index;
+pub use index::{index_file, write_index};
 use thiserror::Error;
 
 /// One checked statement: what the paper says, what was measured, and whether it held

@@ -21,6 +21,14 @@ pub enum RunnerError {
     Metric(#[from] MetricError),
     #[error(transparent)]
     Scaling(#[from] ScalingError),
+    /// The file system failed (not a usage error: the OS error is kept).
+    #[error("{}: {source}", path.display())]
+    Io {
+        path: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(srhm_store::StoreError),
 }
 
 impl From<srhm_models::tch::TchError> for RunnerError {
@@ -45,6 +53,7 @@ impl RunnerError {
             RunnerError::Model(e) => e.param(),
             RunnerError::Metric(e) => e.param(),
             RunnerError::Scaling(e) => Some(e.param()),
+            RunnerError::Io { .. } | RunnerError::Store(_) => None,
         }
     }
 }

@@ -25,15 +25,34 @@ use crate::sensitivity::{
 };
 use crate::spec::Run;
 
+/// A preset's name as a file name: letters, digits, `-` and `_` only.
+fn preset_file_name(preset: &str) -> Result<&str> {
+    let plain = !preset.is_empty()
+        && preset
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_');
+    if plain {
+        Ok(preset)
+    } else {
+        Err(RunnerError::invalid(
+            "preset",
+            format!("`{preset}` is not a plain name ([A-Za-z0-9_-]+)"),
+        ))
+    }
+}
+
 /// Networks trained at once at most (bounds memory; groups of runs are split).
 const MAX_MEMBERS: usize = 48;
 
 /// Where a figure's results live: `<root>/<figure>/runs/<hash>.parquet`, compacted
-/// into `<root>/<figure>/runs.parquet`.
+/// into `<root>/<figure>/runs.parquet`; and `<root>/<figure>/archive/<preset>.parquet`,
+/// one table per preset of finished runs that the repository keeps (a per-run file weighs
+/// ~20 KB, a row of a table well under 1 KB), read as done runs when `runs/` lacks them.
 #[derive(Debug, Clone)]
 pub struct RunStore {
     root: PathBuf,
     figure: String,
+    archive: std::sync::OnceLock<BTreeMap<String, Record>>,
 }
 
 /// What the store holds for a run.
@@ -50,7 +69,68 @@ impl RunStore {
         RunStore {
             root: root.to_path_buf(),
             figure: figure.to_string(),
+            archive: std::sync::OnceLock::new(),
         }
+    }
+
+    /// `<root>/<figure>/archive`: the tables of finished runs kept with the repository.
+    pub fn archive_dir(&self) -> PathBuf {
+        self.dir().join("archive")
+    }
+
+    /// Every archived row by its run's hash, read once. An unreadable table is reported
+    /// (never rewritten) and its runs count as missing.
+    fn archived(&self) -> &BTreeMap<String, Record> {
+        self.archive.get_or_init(|| {
+            let mut rows = BTreeMap::new();
+            let Ok(entries) = std::fs::read_dir(self.archive_dir()) else {
+                return rows;
+            };
+            let mut paths: Vec<PathBuf> = entries
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+                .collect();
+            paths.sort();
+            for path in paths {
+                match read_records(&path) {
+                    Ok(records) => {
+                        for record in records {
+                            if let Some(Value::Text(hash)) = record.get("hash") {
+                                rows.insert(hash.clone(), record);
+                            }
+                        }
+                    }
+                    Err(error) => tracing::warn!(
+                        "archive {} cannot be read ({error}): its runs count as missing",
+                        path.display()
+                    ),
+                }
+            }
+            rows
+        })
+    }
+
+    /// Writes every finished run of `runs` (from `runs/` or an archive) into
+    /// `archive/<preset>.parquet`, atomically; returns how many.
+    pub fn write_archive(&self, preset: &str, runs: &[Run]) -> Result<usize> {
+        let name = preset_file_name(preset)?;
+        let records: Vec<Record> = runs
+            .iter()
+            .filter_map(|run| match self.status(run) {
+                Status::Done(record) => Some(record),
+                _ => None,
+            })
+            .collect();
+        let dir = self.archive_dir();
+        std::fs::create_dir_all(&dir).map_err(|e| RunnerError::Io {
+            path: dir.clone(),
+            source: e,
+        })?;
+        let path = dir.join(format!("{name}.parquet"));
+        let temp = dir.join(format!(".{name}.parquet.tmp"));
+        write_records(&temp, &records, true).map_err(RunnerError::Store)?;
+        std::fs::rename(&temp, &path).map_err(|e| RunnerError::Io { path, source: e })?;
+        Ok(records.len())
     }
 
     pub fn dir(&self) -> PathBuf {
@@ -72,7 +152,10 @@ impl RunStore {
     pub fn status(&self, run: &Run) -> Status {
         let path = self.run_path(run);
         if !path.exists() {
-            return Status::Missing;
+            return match self.archived().get(&run.hash()) {
+                Some(record) => Status::Done(record.clone()),
+                None => Status::Missing,
+            };
         }
         match read_records(&path) {
             Ok(mut records) if records.len() == 1 => Status::Done(records.remove(0)),

@@ -132,3 +132,55 @@ fn one_step_runs_go_to_the_store_and_are_not_redone() {
     let (rows, damaged) = srhm_store::compact(&store.runs_dir(), &store.table_path()).unwrap();
     assert_eq!((rows, damaged.len()), (runs.len(), 0));
 }
+
+/// The archive keeps a preset's finished runs in one table: with `runs/` gone (a fresh
+/// clone), they are done, identical, and nothing is redone; an unreadable archive is left
+/// as it is and its runs count as missing.
+#[test]
+fn archived_runs_are_done_without_their_files() {
+    let spec = load_spec(SPEC).unwrap();
+    let runs: Vec<_> = spec
+        .runs("smoke")
+        .unwrap()
+        .into_iter()
+        .enumerate()
+        .collect();
+    let root = tempfile::tempdir().unwrap();
+    let store = RunStore::new(root.path(), "onestep");
+    // Half the runs done: the archive holds exactly those.
+    let half = runs.len() / 2;
+    execute_runs(&store, &runs[..half], Device::Cpu, &mut |_| {}).unwrap();
+    let plain: Vec<_> = runs.iter().map(|(_, r)| r.clone()).collect();
+    assert_eq!(store.write_archive("smoke", &plain).unwrap(), half);
+    let before: Vec<_> = plain
+        .iter()
+        .map(|r| match store.status(r) {
+            srhm_runner::Status::Done(record) => Some(record),
+            _ => None,
+        })
+        .collect();
+    std::fs::remove_dir_all(store.runs_dir()).unwrap();
+    let fresh = RunStore::new(root.path(), "onestep");
+    for (run, was) in plain.iter().zip(&before) {
+        match (fresh.status(run), was) {
+            (srhm_runner::Status::Done(record), Some(was)) => assert_eq!(&record, was),
+            (srhm_runner::Status::Missing, None) => {}
+            (status, was) => panic!("{status:?} for a run that was {was:?}"),
+        }
+    }
+    let rest = execute_runs(&fresh, &runs, Device::Cpu, &mut |_| {}).unwrap();
+    assert_eq!((rest.already_done, rest.trained), (half, runs.len() - half));
+    // Archiving again takes runs from both places.
+    assert_eq!(fresh.write_archive("smoke", &plain).unwrap(), runs.len());
+    assert!(fresh.write_archive("../escape", &plain).is_err());
+    // A damaged archive is reported and kept, never rewritten.
+    let archive = fresh.archive_dir().join("smoke.parquet");
+    std::fs::write(&archive, b"not parquet").unwrap();
+    std::fs::remove_dir_all(fresh.runs_dir()).unwrap();
+    let damaged = RunStore::new(root.path(), "onestep");
+    assert!(matches!(
+        damaged.status(&plain[0]),
+        srhm_runner::Status::Missing
+    ));
+    assert_eq!(std::fs::read(&archive).unwrap(), b"not parquet");
+}

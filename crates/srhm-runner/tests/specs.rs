@@ -99,7 +99,7 @@ fn every_repository_preset_expands_into_runs_that_fit_their_data() {
         }
     }
     assert!(with_presets >= 7, "only {with_presets} specs with presets");
-    assert_eq!(checked, 3 * with_presets);
+    assert!(checked >= 3 * with_presets, "{checked} presets");
 }
 
 const SMALL: &str = r#"
