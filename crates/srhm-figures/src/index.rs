@@ -173,7 +173,10 @@ mod tests {
         );
         write_index(dir.path(), "test", &[report], "cargo xtask figures").unwrap();
         let page = std::fs::read_to_string(dir.path().join("README-test.md")).unwrap();
-        assert!(!dir.path().join("README.md").exists(), "only the quick page is README.md");
+        assert!(
+            !dir.path().join("README.md").exists(),
+            "only the quick page is README.md"
+        );
         assert!(page.contains("half-width is ≤ 0.35"), "{page}");
         assert!(page.contains("half-width < 0.4"), "{page}");
         assert!(page.contains("at least 3 seeds"), "{page}");
