@@ -27,8 +27,12 @@ enum Task {
     /// Create the project-local .venv with the pinned Python packages (idempotent, quiet when done).
     Setup,
     /// Run setup, then every test: `cargo nextest run --workspace`, the doc tests, and
-    /// the Slurm test.
+    /// the Slurm test (when run as root, who may install Debian's Slurm, or with
+    /// `--slurm`; otherwise it is skipped with one line saying so).
     Test {
+        /// Run the real-Slurm test even when not root (Slurm and munge already installed).
+        #[arg(long)]
+        slurm: bool,
         /// Extra arguments passed to `cargo nextest run` (e.g. a test filter); with any,
         /// only nextest runs.
         #[arg(trailing_var_arg = true)]
@@ -55,7 +59,10 @@ fn main() -> Result<()> {
     let root = workspace_root();
     match cli.command {
         Task::Setup => setup(&root).map(|_| ()),
-        Task::Test { nextest_args } => test(&root, &nextest_args),
+        Task::Test {
+            slurm,
+            nextest_args,
+        } => test(&root, slurm, &nextest_args),
         Task::TestSlurm => test_slurm(&root),
         Task::Srhm { args } => srhm(&root, &args),
         Task::Figures { args } => {
@@ -168,7 +175,7 @@ fn link_libtorch(venv: &Path, python: &Path) -> Result<()> {
     Ok(())
 }
 
-fn test(root: &Path, nextest_args: &[String]) -> Result<()> {
+fn test(root: &Path, slurm: bool, nextest_args: &[String]) -> Result<()> {
     let python = setup(root)?;
     let cargo = cargo();
     let has_nextest = Command::new(&cargo)
@@ -195,9 +202,25 @@ fn test(root: &Path, nextest_args: &[String]) -> Result<()> {
     }
     run(&mut doc)?;
     if nextest_args.is_empty() {
-        test_slurm(root)?;
+        if slurm || is_root() {
+            test_slurm(root)?;
+        } else {
+            eprintln!(
+                "xtask test: skipped the real-Slurm test: it installs and starts Debian's Slurm \
+                 and munge, which needs root (run `cargo xtask test-slurm` as root, or \
+                 `cargo xtask test --slurm` where they are installed)"
+            );
+        }
     }
     Ok(())
+}
+
+/// Whether this process runs as root (`id -u` is 0); anything unclear counts as not.
+fn is_root() -> bool {
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| o.status.success() && String::from_utf8_lossy(&o.stdout).trim() == "0")
 }
 
 /// The Slurm test on the test profile's `srhm` (nextest has built it already; the
