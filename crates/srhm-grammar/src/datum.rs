@@ -1,3 +1,6 @@
+//! One datum as its latent tree (label, productions, placements), and the two directions
+//! between a tree and its tokens: rendering the input and parsing it back.
+
 use rand::Rng;
 
 use crate::error::{GrammarError, Result};

@@ -1,3 +1,5 @@
+//! `GrammarError`, the crate's one error type: every refusal names the parameter at fault.
+
 use thiserror::Error;
 
 /// Everything that can go wrong in this crate. Each variant names the offending

@@ -1,3 +1,6 @@
+//! The SRHM's parameters (L, s, v, m, nc, sparsity), their validation and the exact counts
+//! of distinct data (big integers: the counts overflow 64 bits quickly).
+
 use num_bigint::BigUint;
 use num_traits::{One, ToPrimitive};
 use serde::{Deserialize, Serialize};

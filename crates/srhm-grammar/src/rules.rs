@@ -1,3 +1,6 @@
+//! The random production rules drawn from a seed: for every level, m distinct s-tuples of
+//! lower-level symbols per parent symbol, none shared between parents.
+
 use std::sync::OnceLock;
 
 use rand::{Rng, SeedableRng};

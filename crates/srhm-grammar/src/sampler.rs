@@ -1,3 +1,6 @@
+//! Drawing training and test sets from the rules: stream indices without overlap or
+//! duplicates (or with replacement), nested training sets and a test set independent of P.
+
 use ndarray::Array2;
 use num_bigint::BigUint;
 use rand::SeedableRng;

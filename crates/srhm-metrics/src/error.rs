@@ -1,3 +1,5 @@
+//! `MetricError`, the crate's one error type, naming the argument at fault.
+
 use thiserror::Error;
 
 /// What can go wrong when measuring. Invalid input names the argument; a ratio whose

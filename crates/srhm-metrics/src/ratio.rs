@@ -1,3 +1,5 @@
+//! Ratios of means over paired samples with their delta-method standard errors.
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{MetricError, Result};

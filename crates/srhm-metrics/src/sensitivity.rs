@@ -1,3 +1,6 @@
+//! The sensitivities S_{k,l} and D_{k,l} (Eq. 13–14) of representations to a transform,
+//! and the relative stability D/G against isotropic noise.
+
 use ndarray::{Array2, ArrayView2, Axis, Zip};
 use rand::SeedableRng;
 use rand_distr::{Distribution, StandardNormal};

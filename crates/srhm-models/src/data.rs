@@ -1,3 +1,5 @@
+//! Labelled inputs on a device: one-hot (or whitened) tokens as `[P, d, v]` tensors.
+
 use ndarray::ArrayView2;
 use srhm_grammar::BLANK;
 use tch::{Device, Kind, Tensor};

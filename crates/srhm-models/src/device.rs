@@ -1,3 +1,5 @@
+//! Choosing where to train (`auto`, `cpu`, `cuda`) and naming the device in results.
+
 use serde::{Deserialize, Serialize};
 use tch::Device;
 

@@ -1,3 +1,6 @@
+//! `ModelError`, the crate's one error type: refusals name the parameter, libtorch errors
+//! are kept whole.
+
 use thiserror::Error;
 
 /// Errors of model construction and training; each names the offending parameter.

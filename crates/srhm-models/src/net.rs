@@ -1,3 +1,6 @@
+//! The LCN, CNN and FCN of the paper's Eq. 9–10 as batched ensembles: sizes, weight
+//! shapes, initialisation, the mean-field multipliers and the forward pass.
+
 use serde::{Deserialize, Serialize};
 use srhm_grammar::Params;
 use tch::{Device, Kind, Tensor};

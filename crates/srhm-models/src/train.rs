@@ -1,3 +1,6 @@
+//! Training an ensemble with SGD to the loss threshold, each member stopping on its own,
+//! and the test error of trained members.
+
 use std::time::Instant;
 
 use rand::SeedableRng;

@@ -1,3 +1,5 @@
+//! `PlotError`, the crate's one error type, naming what could not be drawn or written.
+
 use std::path::PathBuf;
 
 /// Why a figure was not written.

@@ -1,3 +1,6 @@
+//! `RunnerError`, the crate's one error type: usage errors name a parameter; I/O and store
+//! failures keep their path and cause.
+
 use srhm_grammar::GrammarError;
 use srhm_metrics::MetricError;
 use srhm_models::ModelError;

@@ -1,3 +1,6 @@
+//! How tokens become network inputs: encoding (one-hot or whitened) and layout (1-D or
+//! images read through square patches).
+
 use ndarray::ArrayView2;
 use serde::{Deserialize, Serialize};
 use srhm_grammar::Params;

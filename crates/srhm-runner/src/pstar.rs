@@ -1,3 +1,6 @@
+//! The adaptive P* search of `srhm pstar`: train seeds at the P the search asks for until
+//! the observable's crossing is bracketed to the requested precision.
+
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};

@@ -1,3 +1,6 @@
+//! Measuring S_{k,l}, D_{k,l} and D/G of trained networks: transformed and paired test
+//! inputs, chunked forward passes, one entry per representation and level.
+
 use ndarray::Array2;
 use serde::{Deserialize, Serialize};
 use srhm_grammar::{Rules, Split};

@@ -1,3 +1,6 @@
+//! Where a measured curve crosses a threshold (log-interpolated), or on which side of the
+//! grid it missed.
+
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Result, ScalingError};

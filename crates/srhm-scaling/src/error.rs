@@ -1,3 +1,6 @@
+//! `ScalingError`, naming the argument at fault, and `SearchError`, which adds the failure of
+//! the caller's own evaluation to it.
+
 use std::fmt;
 
 use thiserror::Error;

@@ -1,3 +1,6 @@
+//! Power-law fits in log–log with Student t intervals: slopes, prefactors, collapses onto
+//! a prediction, exponents through the origin and means over seeds.
+
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, StudentsT};
 

@@ -1,3 +1,5 @@
+//! The adaptive search for P*: geometric bracketing, then bisection in log P.
+
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};

@@ -1,3 +1,5 @@
+//! P* over several seeds: each seed's crossing, their median and its bootstrap interval.
+
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use serde::{Deserialize, Deserializer, Serialize};

@@ -1,3 +1,6 @@
+//! `SlurmError`, the crate's one error type: bad options by name, failed Slurm commands
+//! with their output.
+
 use thiserror::Error;
 
 /// What can go wrong talking to Slurm. Invalid options name the option.
