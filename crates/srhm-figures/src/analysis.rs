@@ -113,6 +113,23 @@ pub fn by_config(records: &[Record]) -> BTreeMap<ConfigKey, Vec<&Record>> {
     groups
 }
 
+/// The configurations of one data model and network that differ only in s0, by s0.
+pub type Family<'a> = BTreeMap<u32, Vec<&'a Record>>;
+
+/// Configurations of `model` grouped by everything but s0 (the key has s0 = 0).
+pub fn families<'a>(rows: &'a [Record], model: &str) -> BTreeMap<ConfigKey, Family<'a>> {
+    let mut out: BTreeMap<ConfigKey, Family<'a>> = BTreeMap::new();
+    for (key, group) in by_config(rows) {
+        if key.model == model {
+            let s0 = key.s0;
+            out.entry(ConfigKey { s0: 0, ..key })
+                .or_default()
+                .insert(s0, group);
+        }
+    }
+    out
+}
+
 /// One (P, value) curve per seed, sorted by P; rows without the column are skipped.
 pub fn seed_curves(rows: &[&Record], column: &str) -> Vec<Vec<(f64, f64)>> {
     curves_by_seed(rows, column).into_values().collect()

@@ -14,7 +14,7 @@ use srhm_plots::{Axis, Chart, FunctionLine, Point, Series, SeriesStyle};
 use srhm_scaling::{Outcome, crossing, fit_exponent_through_origin, mean_interval};
 use srhm_store::Record;
 
-use crate::analysis::{ConfigKey, by_config, curves_by_seed, median, show, show_p};
+use crate::analysis::{ConfigKey, Family, curves_by_seed, families, median, show, show_p};
 use crate::verdict::{self, Decision, Interval, MIN_SEEDS};
 use crate::{FigureReport, Verdict};
 
@@ -31,23 +31,6 @@ struct SeedExponent {
     /// (s0, ratio) for every s0 > 0 where both crossings exist.
     ratios: Vec<(u32, f64)>,
     b: f64,
-}
-
-/// The configurations of one data model and network that differ only in s0, by s0.
-type Family<'a> = BTreeMap<u32, Vec<&'a Record>>;
-
-/// Configurations of `model` grouped by everything but s0 (the key has s0 = 0).
-fn families<'a>(rows: &'a [Record], model: &str) -> BTreeMap<ConfigKey, Family<'a>> {
-    let mut out: BTreeMap<ConfigKey, Family<'a>> = BTreeMap::new();
-    for (key, group) in by_config(rows) {
-        if key.model == model {
-            let s0 = key.s0;
-            out.entry(ConfigKey { s0: 0, ..key })
-                .or_default()
-                .insert(s0, group);
-        }
-    }
-    out
 }
 
 /// The laws' exponents of (s0+1) for a model at L levels: (its own, the other model's).

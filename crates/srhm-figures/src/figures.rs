@@ -11,7 +11,8 @@ use srhm_scaling::{Model, Observable, collapse, fit_prefactor, paper_threshold, 
 use srhm_store::Record;
 
 use crate::analysis::{
-    Bound, ConfigKey, by_config, converged, curves_by_seed, p_star, show, summary_curve,
+    Bound, ConfigKey, by_config, converged, curves_by_seed, families, median, p_star, show,
+    summary_curve,
 };
 use crate::verdict::{self, Decision, Interval};
 use crate::{FigureError, FigureReport, Verdict};
@@ -268,36 +269,41 @@ fn panel(
     rows: &[Record],
     report: &mut FigureReport,
 ) -> Result<Vec<Chart>, FigureError> {
-    if let Panel::SensitivityS(model, vocab) | Panel::SensitivityD(model, vocab) = kind {
-        let observable = match kind {
-            Panel::SensitivityS(..) => Observable::S2,
-            _ => Observable::D2,
-        };
-        return Ok(sensitivity_curves(rows, model, *vocab, observable, report));
-    }
+    // Every kind draws at most one chart but the sensitivities, which draw one per layer.
+    let one = |chart: Option<Chart>| chart.into_iter().collect::<Vec<_>>();
     Ok(match kind {
-        Panel::Curves(model) => Some(learning_curves(rows, model)),
-        Panel::PStar(model) => p_star_vs_prediction(rows, model, report),
-        Panel::PStarS(model) => p_star_vs_sensitivity(rows, model, Observable::S2, report),
-        Panel::PStarD(model) => p_star_vs_sensitivity(rows, model, Observable::D2, report),
-        Panel::Exponent(model) => exponent::exponent_panel(rows, model, report),
-        Panel::SensitivityS(..) | Panel::SensitivityD(..) => unreachable!("drawn above"),
-        Panel::C0(model) => c0_panel(rows, model, report),
+        Panel::Curves(model) => vec![learning_curves(rows, model)],
+        Panel::PStar(model) => one(p_star_vs_prediction(rows, model, report)),
+        Panel::PStarS(model) => one(p_star_vs_sensitivity(rows, model, Observable::S2, report)),
+        Panel::PStarD(model) => one(p_star_vs_sensitivity(rows, model, Observable::D2, report)),
+        Panel::Exponent(model) => one(exponent::exponent_panel(rows, model, report)),
+        Panel::SensitivityS(model, vocab) => {
+            sensitivity_curves(rows, model, *vocab, Observable::S2, report)
+        }
+        Panel::SensitivityD(model, vocab) => {
+            sensitivity_curves(rows, model, *vocab, Observable::D2, report)
+        }
+        Panel::C0(model) => one(c0_panel(rows, model, report)),
         Panel::ErrorVsSensitivity {
             model,
             observable,
             layer,
             fixed,
-        } => error_vs_sensitivity(rows, model, *observable, layer, *fixed, report),
+        } => one(error_vs_sensitivity(
+            rows,
+            model,
+            *observable,
+            layer,
+            *fixed,
+            report,
+        )),
         Panel::Eq5 => return Err(FigureError::Panel("`eq5` is a figure of its own".into())),
-        Panel::OneStepCurves => one_step::curves(rows, false),
-        Panel::OneStepCollapse => one_step::curves(rows, true),
-        Panel::OneStepPStar => one_step::p_one_vs_prediction(rows, report),
-        Panel::OneStepSparsity => one_step::sparsity_ratio(rows, report),
-        Panel::BigNet { model, depth } => big::depth_panel(rows, model, *depth, report),
-    }
-    .into_iter()
-    .collect())
+        Panel::OneStepCurves => one(one_step::curves(rows, false)),
+        Panel::OneStepCollapse => one(one_step::curves(rows, true)),
+        Panel::OneStepPStar => one(one_step::p_one_vs_prediction(rows, report)),
+        Panel::OneStepSparsity => one(one_step::sparsity_ratio(rows, report)),
+        Panel::BigNet { model, depth } => one(big::depth_panel(rows, model, *depth, report)),
+    })
 }
 
 /// Drops repeated notes (two panels reading the same P* note the same bound), keeping the
@@ -625,6 +631,15 @@ fn c0_panel(rows: &[Record], model: &str, report: &mut FigureReport) -> Option<C
         &mut report.notes,
     )
     .points;
+    if points.is_empty() {
+        report.verdicts.push(Verdict {
+            claim,
+            measured: "no configuration reached 10% test error inside its P grid → undecided"
+                .into(),
+            holds: None,
+        });
+        return None;
+    }
     let scale = |k: &ConfigKey| {
         (k.s0 as f64 + 1.0).powi(k.levels as i32)
             * k.classes as f64
@@ -676,17 +691,6 @@ fn c0_panel(rows: &[Record], model: &str, report: &mut FigureReport) -> Option<C
     chart.notes.push(width_note(rows));
     report.verdicts.push(verdict);
     (!chart.series.is_empty()).then_some(chart)
-}
-
-/// The median of a non-empty list (NaN for an empty one).
-fn median(values: &[f64]) -> f64 {
-    let mut sorted = values.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    match sorted.len() {
-        0 => f64::NAN,
-        n if n % 2 == 1 => sorted[n / 2],
-        n => 0.5 * (sorted[n / 2 - 1] + sorted[n / 2]),
-    }
 }
 
 /// The paper's threshold of S_2 or D_2 for this model and configuration.
@@ -832,41 +836,31 @@ fn sensitivity_curves(
     observable: Observable,
     report: &mut FigureReport,
 ) -> Vec<Chart> {
-    let groups = by_config(rows);
     // The paper's Figs 12 and 15: one L = 2 data model (v, m, nc, s) at every s0 it was
-    // run at; the one with the most s0 values (then the largest v) is drawn.
-    let mut families: std::collections::BTreeMap<ConfigKey, Vec<&ConfigKey>> =
-        std::collections::BTreeMap::new();
-    for key in groups.keys().filter(|k| k.model == model && k.levels == 2) {
-        let family = ConfigKey {
-            s0: 0,
-            ..key.clone()
-        };
-        families.entry(family).or_default().push(key);
-    }
-    let Some(family) = families.into_values().max_by_key(|keys| {
-        let asked = vocab.is_some_and(|v| keys[0].vocab == v);
-        (asked, keys.len(), keys.iter().map(|k| k.vocab).max())
-    }) else {
+    // run at: v = `vocab` when that was run, else the one with the most s0 values (then
+    // the largest v).
+    let Some((family_key, family)) = families(rows, model)
+        .into_iter()
+        .filter(|(key, _)| key.levels == 2)
+        .max_by_key(|(key, family)| (vocab == Some(key.vocab), family.len(), key.vocab))
+    else {
         report.notes.push(format!("no L = 2 {model} runs"));
         return Vec::new();
+    };
+    let key_at = |s0: u32| ConfigKey {
+        s0,
+        ..family_key.clone()
     };
     let (name, full) = match observable {
         Observable::S2 => ("S", "synonyms p_l"),
         _ => ("D", "diffeomorphisms τ_l"),
     };
     let title = model_title(model);
-    let first = family[0];
-    let threshold = sensitivity_threshold(observable, model, first);
-    let levels = first.levels;
-    let mut label = format!("L={} v={}", first.levels, first.vocab);
-    if first.synonyms != first.vocab || first.classes != first.vocab {
-        label += &format!(" m={} nc={}", first.synonyms, first.classes);
-    }
-    if first.patch != 2 {
-        label += &format!(" s={}", first.patch);
-    }
+    let label = family_key.label_without_s0();
+    let threshold = sensitivity_threshold(observable, model, &family_key);
     let mut charts = Vec::new();
+    // Where the verdicts' notes go: the chart of layer 2, whose S_(2,1) they judge.
+    let mut layer_two = None;
     for k in ["1", "2", "out"] {
         let layer = if k == "out" {
             "output".to_string()
@@ -879,17 +873,17 @@ fn sensitivity_curves(
             y: Axis::log(format!("{name}_({k},l)")),
             ..Chart::default()
         };
-        for key in &family {
-            let scale = (key.s0 as f64 + 1.0).powi(key.levels as i32);
-            for l in 1..=levels {
+        for (&s0, group) in &family {
+            let scale = (s0 as f64 + 1.0).powi(family_key.levels as i32);
+            for l in 1..=family_key.levels {
                 let column = format!("{name}_{k}_{l}");
-                let points: Vec<Point> = summary_curve(&groups[*key], &column)
+                let points: Vec<Point> = summary_curve(group, &column)
                     .into_iter()
                     .map(|(p, median, lo, hi)| Point::new(p / scale, median).with_y_error(lo, hi))
                     .collect();
                 if !points.is_empty() {
                     chart.series.push(Series::new(
-                        format!("s0={}, l={l}", key.s0),
+                        format!("s0={s0}, l={l}"),
                         SeriesStyle::LineAndMarkers,
                         points,
                     ));
@@ -904,17 +898,20 @@ fn sensitivity_curves(
             });
         }
         if !chart.series.is_empty() {
+            if k == "2" {
+                layer_two = Some(charts.len());
+            }
             charts.push(chart);
         }
     }
-    for key in &family {
-        let group = &groups[*key];
+    for (&s0, group) in &family {
+        let key = key_at(s0);
         if summary_curve(group, &format!("{name}_2_1")).is_empty() {
             // Nothing to judge, e.g. D at s0 = 0: a diffeomorphism has no blank to move.
             report.notes.push(format!(
                 "{model} {}: no {name}_(2,1) measured, no verdict{}",
                 key.label(),
-                if key.s0 == 0 && name == "D" {
+                if s0 == 0 && name == "D" {
                     " (s0 = 0: no blank for a diffeomorphism to move)"
                 } else {
                     ""
@@ -922,20 +919,19 @@ fn sensitivity_curves(
             ));
             continue;
         }
-        let (verdict, note) = per_seed_fall(group, name, threshold, model, key);
+        let (verdict, note) = per_seed_fall(group, name, threshold, model, &key);
         let p_star_note =
             p_star(group, "test_error", ERROR_THRESHOLD).and_then(|e| match e.estimate.median() {
-                Some(m) => Some(format!("s0={}: P* (ε = 10%) = {}", key.s0, show(m))),
+                Some(m) => Some(format!("s0={s0}: P* (ε = 10%) = {}", show(m))),
                 None if e.bound.is_informative() => Some(format!(
-                    "s0={}: {} (outside the P grid)",
-                    key.s0,
+                    "s0={s0}: {} (outside the P grid)",
                     e.bound.describe("P*")
                 )),
                 None => None,
             });
-        if let Some(chart) = charts.iter_mut().find(|c| c.title.contains("k=2")) {
+        if let Some(chart) = layer_two.map(|i| &mut charts[i]) {
             chart.notes.extend(p_star_note);
-            chart.notes.push(format!("s0={}: {note}", key.s0));
+            chart.notes.push(format!("s0={s0}: {note}"));
         }
         report.verdicts.push(verdict);
     }
