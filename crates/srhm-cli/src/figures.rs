@@ -139,15 +139,7 @@ pub fn run(args: &FiguresArgs) -> anyhow::Result<()> {
                 Status::Done(record) => Some(record),
                 _ => None,
             };
-            let label = format!(
-                "{} L={} s={} s0={} v={} H={}",
-                run.model_name(),
-                run.params.levels,
-                run.params.patch,
-                run.params.s0(),
-                run.params.vocab,
-                run.width
-            );
+            let label = format!("{} {} H={}", run.model_name(), run.data_label(), run.width);
             by_config
                 .entry(run.ensemble_key())
                 .or_insert_with(|| (label, Vec::new()))

@@ -123,13 +123,10 @@ fn run_spec(args: &RunArgs, spec: &Spec, root: &Path, device: Device) -> anyhow:
         for (i, run) in &selected {
             let done = matches!(store.status(run), srhm_runner::Status::Done(_));
             println!(
-                "{i}\t{}\t{}\tL={} s={} s0={} v={}\tP={}\tseed={}\t{}",
+                "{i}\t{}\t{}\t{}\tP={}\tseed={}\t{}",
                 run.hash(),
                 run.model_name(),
-                run.params.levels,
-                run.params.patch,
-                run.params.s0(),
-                run.params.vocab,
+                run.data_label(),
                 run.p,
                 run.seed,
                 if done { "done" } else { "missing" }

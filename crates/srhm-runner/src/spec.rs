@@ -197,6 +197,11 @@ pub struct DataConfig {
 }
 
 impl DataConfig {
+    /// The test-set size of this configuration's runs: its own, else the preset's.
+    pub fn test_size(&self, preset_test: usize) -> usize {
+        self.test.unwrap_or(preset_test)
+    }
+
     /// Whether `model` runs this configuration.
     pub fn runs_model(&self, model: ModelKind) -> bool {
         self.models
@@ -260,6 +265,17 @@ pub struct Run {
 impl Run {
     pub fn model_name(&self) -> &'static str {
         self.model.name()
+    }
+
+    /// "L=2 s=2 s0=1 v=4": the data model, as lists and notes name it.
+    pub fn data_label(&self) -> String {
+        format!(
+            "L={} s={} s0={} v={}",
+            self.params.levels,
+            self.params.patch,
+            self.params.s0(),
+            self.params.vocab
+        )
     }
 
     /// 16 hex digits of SHA-256 of the run's canonical JSON: the name of its result
@@ -438,7 +454,7 @@ impl Spec {
                         max_steps: preset.max_steps,
                         ..TrainConfig::default()
                     };
-                    let test = config.test.unwrap_or(preset.test);
+                    let test = config.test_size(preset.test);
                     for p in p_values(&preset.p, preset.experiment, model, config, preset.test)? {
                         for seed in 0..preset.seeds {
                             runs.push(Run {
@@ -529,7 +545,7 @@ pub fn p_values(
     values.sort_unstable();
     values.dedup();
     if experiment == Experiment::Training {
-        let test = config.test.unwrap_or(preset_test) as u128;
+        let test = config.test_size(preset_test) as u128;
         let largest = *values.last().unwrap_or(&0) as u128;
         let distinct = params.count_total_u128().unwrap_or(u128::MAX);
         if largest + test > distinct {
