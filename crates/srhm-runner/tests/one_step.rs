@@ -114,15 +114,19 @@ fn records_are_nested_in_p_and_their_noise_is_the_expected_one() {
     );
 }
 
-#[test]
-fn one_step_runs_go_to_the_store_and_are_not_redone() {
+/// The smoke preset's runs with their indices, as `execute_runs` takes them.
+fn indexed_smoke_runs() -> Vec<(usize, srhm_runner::Run)> {
     let spec = load_spec(SPEC).unwrap();
-    let runs: Vec<_> = spec
-        .runs("smoke")
+    spec.runs("smoke")
         .unwrap()
         .into_iter()
         .enumerate()
-        .collect();
+        .collect()
+}
+
+#[test]
+fn one_step_runs_go_to_the_store_and_are_not_redone() {
+    let runs = indexed_smoke_runs();
     let root = tempfile::tempdir().unwrap();
     let store = RunStore::new(root.path(), "onestep");
     let first = execute_runs(&store, &runs, Device::Cpu, &mut |_| {}).unwrap();
@@ -138,13 +142,7 @@ fn one_step_runs_go_to_the_store_and_are_not_redone() {
 /// as it is and its runs count as missing.
 #[test]
 fn archived_runs_are_done_without_their_files() {
-    let spec = load_spec(SPEC).unwrap();
-    let runs: Vec<_> = spec
-        .runs("smoke")
-        .unwrap()
-        .into_iter()
-        .enumerate()
-        .collect();
+    let runs = indexed_smoke_runs();
     let root = tempfile::tempdir().unwrap();
     let store = RunStore::new(root.path(), "onestep");
     // Half the runs done: the archive holds exactly those.
