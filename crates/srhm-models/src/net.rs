@@ -291,6 +291,33 @@ impl Ensemble {
         }
     }
 
+    /// Copies of members `members` (in that order) as an ensemble of their own, not
+    /// sharing storage: the trainer's working set.
+    pub(crate) fn select(&self, members: &[i64]) -> Ensemble {
+        let index = Tensor::from_slice(members).to_device(self.device);
+        let weights = tch::no_grad(|| {
+            self.weights
+                .iter()
+                .map(|w| w.index_select(0, &index))
+                .collect()
+        });
+        Ensemble {
+            config: self.config,
+            weights,
+            scales: self.scales.clone(),
+            device: self.device,
+        }
+    }
+
+    /// Copies member `from` of `source` into member `to` of this ensemble.
+    pub(crate) fn copy_member(&self, to: usize, source: &Ensemble, from: usize) {
+        tch::no_grad(|| {
+            for (w, s) in self.weights.iter().zip(&source.weights) {
+                w.get(to as i64).copy_(&s.get(from as i64));
+            }
+        });
+    }
+
     /// The forward multiplier of every weight: in mean field 1/√v for the first layer,
     /// 1/√H for the other hidden layers and 1/H for the readout; 1 in standard.
     pub fn scales(&self) -> &[f64] {

@@ -72,6 +72,28 @@ impl Sgd {
         });
     }
 
+    /// Starts member `index` afresh (zero momentum, gradient on): the trainer has just
+    /// loaded a new network into that slot.
+    pub(crate) fn restart(&mut self, index: usize) {
+        tch::no_grad(|| {
+            let _ = self.mask.get(index as i64).fill_(1.0);
+            for q in &self.velocity {
+                let _ = q.get(index as i64).zero_();
+            }
+        });
+    }
+
+    /// Keeps the state of members `keep` only, in that order (the trainer drops the
+    /// slots of stopped members so that no step is spent on them).
+    pub(crate) fn retain(&mut self, keep: &Tensor) {
+        tch::no_grad(|| {
+            self.mask = self.mask.index_select(0, keep);
+            for q in &mut self.velocity {
+                *q = q.index_select(0, keep);
+            }
+        });
+    }
+
     /// One step on inputs `x` `[E, B, d, v]` and labels `y` `[E, B]` (member e trains
     /// on its own batch). Returns each member's mean cross-entropy on its batch
     /// before the update, `[E]`.

@@ -41,8 +41,11 @@ fn preset_file_name(preset: &str) -> Result<&str> {
     }
 }
 
-/// Networks trained at once at most (bounds memory; groups of runs are split).
-const MAX_MEMBERS: usize = 48;
+/// Networks of one ensemble at most (bounds the memory of its weights; larger groups of
+/// runs are split into near-equal chunks). 64 holds a configuration of every repository
+/// preset (P points × seeds ≤ 12 × 5) in one ensemble, whose trainer then keeps its
+/// slots busy to the end instead of finishing a small remainder on its own.
+const MAX_MEMBERS: usize = 64;
 
 /// Where a figure's results live: `<root>/<figure>/runs/<hash>.parquet`, compacted
 /// into `<root>/<figure>/runs.parquet`; and `<root>/<figure>/archive/<preset>.parquet`,
@@ -301,7 +304,8 @@ pub fn execute_runs(
     for group in pending.into_values() {
         let mut group = group;
         group.sort_by_key(|(_, r)| (r.seed, r.p));
-        for chunk in group.chunks(MAX_MEMBERS) {
+        let chunks = group.len().div_ceil(MAX_MEMBERS);
+        for chunk in group.chunks(group.len().div_ceil(chunks)) {
             let finished = train_group(store, chunk, device, &mut |message| {
                 progress(ExecProgress {
                     done,
