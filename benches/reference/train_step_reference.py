@@ -7,10 +7,18 @@ seed as srhm-models draws them, and minibatch t is rows (t·B … t·B+B−1) mo
 the data file, so both implementations see the same numbers: equal losses step by
 step show that they compute the same thing.
 
+With `--members E` it trains E networks at once, the strongest way to write that in
+PyTorch eager: every weight stacked on a leading ensemble dimension ([E, ...]), the
+layers as batched matrix products (`torch.bmm`), one autograd graph and one optimiser
+for all E (member e drawn from seed `--seed` + e, as srhm-models draws an ensemble
+of seeds 0..E). Every member sees the same minibatch; the loss is the sum of the
+members' mean cross-entropies, so each member's gradient is its own.
+
 Usage (the bench `train_step` runs it on the project's .venv Python):
     python train_step_reference.py DATA.bin P D --model lcn --levels 2 --patch 2
         --s0 2 --vocab 10 --classes 10 --width 64 --lr 0.003 --batch 4 --seed 0
         --threads 1 --check-steps 20 --time-steps 200 --repeats 5 [--fused]
+        [--members E]
 DATA.bin holds P·D int32 tokens (−1 = blank) then P int32 labels, little-endian.
 Prints one JSON object: the losses of the first check steps, µs per step (median
 over repeats of the mean over time-steps) and the settings.
@@ -56,6 +64,40 @@ class HierarchicalNet(nn.Module):
         return x.mean(dim=1) @ self.readout / self.width
 
 
+class HierarchicalEnsemble(nn.Module):
+    """E independent HierarchicalNets with weights stacked as [E, ...]: one batched
+    product per layer for all members (and all positions of an LCN)."""
+
+    def __init__(self, model, levels, k, vocab, width, classes, seeds):
+        super().__init__()
+        self.model, self.k, self.width = model, k, width
+        per_member = []
+        for seed in seeds:  # the same draws, in the same order, as one network per seed
+            torch.manual_seed(seed)
+            per_member.append(HierarchicalNet(model, levels, k, vocab, width, classes))
+        self.hidden = nn.ParameterList(
+            nn.Parameter(torch.stack([m.hidden[i].data for m in per_member]))
+            for i in range(levels))
+        self.readout = nn.Parameter(torch.stack([m.readout.data for m in per_member]))
+
+    def forward(self, x):  # x: [E, B, d, channels]
+        members, batch = x.shape[0], x.shape[1]
+        for w in self.hidden:
+            length, channels = x.shape[2], x.shape[3]
+            n = length // self.k
+            if self.model == "lcn":
+                # [E·n, B, k·C] @ [E·n, k·C, H]: one matrix per member and position.
+                patches = x.reshape(members, batch, n, self.k * channels).transpose(1, 2)
+                pre = torch.bmm(patches.reshape(members * n, batch, -1),
+                                w.reshape(members * n, self.k * channels, -1))
+                pre = pre.reshape(members, n, batch, -1).transpose(1, 2)
+            else:
+                pre = torch.bmm(x.reshape(members, batch * n, self.k * channels), w)
+                pre = pre.reshape(members, batch, n, -1)
+            x = torch.relu(pre / math.sqrt(channels))
+        return torch.bmm(x.mean(dim=2), self.readout) / self.width
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("data")
@@ -69,6 +111,8 @@ def main():
     parser.add_argument("--model", choices=["lcn", "cnn"], default="lcn")
     parser.add_argument("--lr", type=float, default=0.003)
     parser.add_argument("--fused", action="store_true", help="torch.optim.SGD(fused=True)")
+    parser.add_argument("--members", type=int, default=0,
+                        help="train E networks as one batched ensemble (0: one nn.Module)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
@@ -80,9 +124,14 @@ def main():
     x_all = F.one_hot(torch.where(tokens < 0, args.vocab, tokens), args.vocab + 1)[..., : args.vocab]
     x_all = x_all.float().contiguous()
 
-    torch.manual_seed(args.seed)
     k = args.patch * (args.s0 + 1)
-    net = HierarchicalNet(args.model, args.levels, k, args.vocab, args.width, args.classes)
+    if args.members:
+        seeds = range(args.seed, args.seed + args.members)
+        net = HierarchicalEnsemble(args.model, args.levels, k, args.vocab, args.width,
+                                   args.classes, seeds)
+    else:
+        torch.manual_seed(args.seed)
+        net = HierarchicalNet(args.model, args.levels, k, args.vocab, args.width, args.classes)
     optimiser = torch.optim.SGD(net.parameters(), lr=args.lr * args.width, momentum=0.9,
                                 fused=args.fused or None)
     offsets = torch.arange(args.batch)
@@ -92,13 +141,22 @@ def main():
         nonlocal step
         rows = (step * args.batch + offsets) % p
         step += 1
-        loss = F.cross_entropy(net(x_all[rows]), labels[rows])
+        if args.members:
+            x = x_all[rows].unsqueeze(0).expand(args.members, -1, -1, -1)
+            logits = net(x)
+            per_member = F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
+                                         labels[rows].repeat(args.members),
+                                         reduction="none").reshape(args.members, -1).mean(1)
+            loss = per_member.sum()
+        else:
+            per_member = loss = F.cross_entropy(net(x_all[rows]), labels[rows])
         optimiser.zero_grad()
         loss.backward()
         optimiser.step()
-        return loss
+        return per_member
 
-    losses = [train_step().item() for _ in range(args.check_steps)]
+    # Losses of the first member (the first network) step by step.
+    losses = [train_step().reshape(-1)[0].item() for _ in range(args.check_steps)]
     timings = []
     for _ in range(args.repeats):
         start = time.perf_counter()
@@ -110,6 +168,7 @@ def main():
         "us_per_step": 1e6 * sorted(timings)[len(timings) // 2],
         "threads": torch.get_num_threads(),
         "fused": args.fused,
+        "members": max(args.members, 1),
     }))
 
 

@@ -119,7 +119,7 @@ pub struct MemberResult {
     /// (step, test error) every `eval_every` steps.
     pub history: Vec<(u64, f64)>,
     /// Wall time from the start of the training until this member stopped (members
-    /// train a few at a time on the CPU, see [`CPU_GROUP_BYTES`], longest first).
+    /// train a few at a time on the CPU, longest first).
     pub wall_s: f64,
 }
 
@@ -266,12 +266,20 @@ pub fn train_ensemble(
         })
         .collect();
 
+    let lr = config.lr * net.learning_rate_scale();
+    let members = ensemble.members();
+    let fit = |bytes: u64| (bytes / member_bytes(&ensemble).max(1)) as usize;
+    let slots = match (config.group_bytes, device) {
+        (Some(bytes), _) => fit(bytes).clamp(1, members),
+        (None, Device::Cpu) => fit(CPU_GROUP_BYTES).clamp(2.min(members), members),
+        (None, _) => members,
+    };
     let mut pool = Pool {
-        slots: group_size(&ensemble, config, device),
+        slots: balanced(slots, ensemble.members()),
         ensemble: &ensemble,
         states: &mut states,
         config,
-        lr: config.lr * net.learning_rate_scale(),
+        lr,
         x_all: &x_all,
         y_all: &y_all,
         test,
@@ -287,34 +295,38 @@ pub fn train_ensemble(
     Ok((ensemble, states.into_iter().map(|s| s.result).collect()))
 }
 
-/// Working set (weights + momentum) of the members trained together on the CPU when
-/// [`TrainConfig::group_bytes`] is not given (at least two members train together).
-/// A step at batch 4 is bound by passes over the weights, and a working set that
-/// stays in cache from one step to the next runs several times faster per network than
-/// a large ensemble streaming its weights from memory; a batched step also has a fixed
-/// cost (≈ 0.3–0.8 ms of small kernels) that more members share. Measured on a 2-core
-/// EPYC (1 MiB L2, 32 MiB shared L3), µs per member-step at width 64 by members at once:
-/// LCN L = 2, v = 6, s0 = 2 (0.25 MiB a member) 376, 182, 126, 68, **37**, 80, 131 at
-/// 1, 2, 4, 8, 16, 32, 48; LCN L = 3, v = 3, s0 = 3 (3.1 MiB) 821, **481**, 677, 1023 at
-/// 1, 2, 4, 8; CNN L = 3, v = 3, s0 = 3 (0.5 MiB) 996, 449, 279, **233**, 333 at 1, 2, 4,
-/// 8, 16: the best throughput sits at 4–6 MiB of weights in every case. On a GPU every
-/// member trains at once.
+/// Weights + momentum of the members trained together on the CPU when
+/// [`TrainConfig::group_bytes`] is not given (at least two members train together; on a
+/// GPU every member trains at once).
+///
+/// A step at batch 4 is bound by passes over the weights: a working set that stays in
+/// cache from step to step runs several times faster per network than a large one
+/// streaming from memory, while each batched step also has a fixed cost (≈ 0.3–0.8 ms of
+/// small kernels) that more members share. Measured on a 2-core EPYC (1 MiB L2, 32 MiB
+/// shared L3), µs per member-step at width 64 by members at once: LCN L = 2, v = 6,
+/// s0 = 2 (0.25 MiB of weights + momentum a member) 376, 182, 126, 68, **37**, 80 at
+/// 1, 2, 4, 8, 16, 32; the CNN of the same data (0.2 MiB) 303, 147, 109, 73, 46, **34**,
+/// 47 at 1 … 48; LCN L = 3, v = 3, s0 = 3 (3.1 MiB) 821, **481**, 677, 1023 at 1, 2, 4,
+/// 8; its CNN (0.5 MiB) 996, 449, 279, **233**, 333 at 1 … 16. 4 MiB (at least two
+/// members) is at or next to the best of each; the L = 2 CNN would gain ≈ 25% from 6 MiB,
+/// which would cost the L = 3 CNN as much. 32 MiB, the previous choice, was 1.3–3.6×
+/// slower per network on all but the L = 2 CNN.
 pub const CPU_GROUP_BYTES: u64 = 4 << 20;
 
-/// How many members train at once.
-fn group_size(ensemble: &Ensemble, config: &TrainConfig, device: Device) -> usize {
-    let members = ensemble.members();
-    let per_member: u64 = ensemble
+/// Weights + momentum of one member, in bytes.
+fn member_bytes(ensemble: &Ensemble) -> u64 {
+    ensemble
         .weights()
         .iter()
         .map(|w| 2 * 4 * w.size()[1..].iter().product::<i64>() as u64)
-        .sum();
-    let fit = |budget: u64| (budget / per_member.max(1)) as usize;
-    match (config.group_bytes, device) {
-        (Some(bytes), _) => fit(bytes).clamp(1, members),
-        (None, Device::Cpu) => fit(CPU_GROUP_BYTES).clamp(2.min(members), members),
-        (None, _) => members,
-    }
+        .sum()
+}
+
+/// `slots` evened out over `members`: as many rounds as `slots` needs, each as full as
+/// the others (50 members in slots of 16 become 4 rounds of 13, not 16, 16, 16 and 2).
+fn balanced(slots: usize, members: usize) -> usize {
+    let rounds = members.div_ceil(slots.max(1));
+    members.div_ceil(rounds.max(1))
 }
 
 /// Members trained in lock step in a fixed number of slots, a work queue feeding them.
@@ -471,4 +483,27 @@ pub fn test_errors(ensemble: &Ensemble, test: &LabelledSet) -> Result<Vec<f64>> 
         .into_iter()
         .map(|w| w as f64 / n.max(1) as f64)
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::balanced;
+
+    #[test]
+    fn slots_are_evened_out_over_the_rounds_they_need() {
+        // 50 members in slots of 16: 4 rounds of 13, not 16, 16, 16 and 2.
+        assert_eq!(balanced(16, 50), 13);
+        assert_eq!(balanced(2, 50), 2);
+        assert_eq!(balanced(50, 50), 50);
+        assert_eq!(balanced(64, 50), 50);
+        assert_eq!(balanced(3, 5), 3);
+        assert_eq!(balanced(1, 1), 1);
+        for members in 1..200 {
+            for slots in 1..=members {
+                let even = balanced(slots, members);
+                assert!(even <= slots, "{slots} slots, {members} members: {even}");
+                assert_eq!(members.div_ceil(even), members.div_ceil(slots));
+            }
+        }
+    }
 }
