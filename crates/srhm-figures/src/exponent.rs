@@ -10,7 +10,7 @@
 
 use std::collections::BTreeMap;
 
-use srhm_plots::{Axis, Chart, FunctionLine, Point, Series, SeriesStyle};
+use srhm_plots::{Axis, Chart, FunctionLine, Placement, Point, Series, SeriesStyle};
 use srhm_scaling::{Outcome, crossing, fit_exponent_through_origin, mean_interval};
 use srhm_store::Record;
 
@@ -306,6 +306,156 @@ pub fn exponent_panel(rows: &[Record], model: &str, report: &mut FigureReport) -
     Some(chart)
 }
 
+/// The claim of the gap at L levels: weight sharing removes L − 2 from the exponent.
+fn gap_claim(key: &ConfigKey) -> String {
+    let label = key.label_without_s0();
+    let gap = key.levels as i64 - 2;
+    if gap == 0 {
+        format!(
+            "{label}: control — LCN and CNN share the exponent of (s0+1) (Eq. 3 and Eq. 4 \
+             both give 2 at L = 2): gap 0"
+        )
+    } else {
+        format!(
+            "{label}: weight sharing lowers the exponent of (s0+1) by L − 2 = {gap} \
+             (Eq. 3 minus Eq. 4): the LCN's exponent exceeds the CNN's by {gap}, not by 0"
+        )
+    }
+}
+
+/// Each seed's gap: the slope through the origin of log(R_lcn,j(s0)/R_cnn,j(s0)) on
+/// log(s0+1), R the seed's ratio to its own s0 = 0, over the s0 where both models have
+/// one. Both networks of seed j learn the same data (the same rules and samples), so
+/// what the two models share (the data's own difficulty at each s0) cancels in the pair.
+fn seed_gaps(lcn: &[SeedExponent], cnn: &[SeedExponent]) -> Vec<SeedExponent> {
+    lcn.iter()
+        .filter_map(|l| {
+            let c = cnn.iter().find(|c| c.seed == l.seed)?;
+            let ratios: Vec<(u32, f64)> = l
+                .ratios
+                .iter()
+                .filter_map(|&(s0, r)| {
+                    let (_, rc) = c.ratios.iter().find(|(t, _)| *t == s0)?;
+                    Some((s0, r / rc))
+                })
+                .collect();
+            let x: Vec<f64> = ratios.iter().map(|(s0, _)| f64::from(s0 + 1)).collect();
+            let y: Vec<f64> = ratios.iter().map(|r| r.1).collect();
+            let b = fit_exponent_through_origin(&x, &y).ok()?;
+            Some(SeedExponent {
+                seed: l.seed,
+                ratios,
+                b,
+            })
+        })
+        .collect()
+}
+
+/// `exponent-gap`: the paper's central claim as one number per data model. The LCN's
+/// ratio over the CNN's, seed by seed, against s0+1 on log axes, with the lines of gap
+/// L − 2 (weight sharing as Eq. 3 and Eq. 4 say) and gap 0 (no effect); one verdict per
+/// data model on the gap, held to the exponent rule ([`verdict::exponent`]) with L − 2
+/// as the law and 0 as the rival.
+pub fn gap_panel(rows: &[Record], report: &mut FigureReport) -> Option<Chart> {
+    let mut chart = Chart {
+        title: "Weight sharing: LCN over CNN, seed by seed".into(),
+        x: Axis::log("s0 + 1"),
+        y: Axis::log("LCN's P*(s0)/P*(0) over CNN's"),
+        // The ratios rise to the upper right, under the verdicts' box.
+        legend_at: Placement::LowerRight,
+        ..Chart::default()
+    };
+    let cnn = families(rows, "cnn");
+    let mut gaps = Vec::new();
+    for (colour, (key, lcn_family)) in families(rows, "lcn").into_iter().enumerate() {
+        let cnn_key = ConfigKey {
+            model: "cnn".into(),
+            ..key.clone()
+        };
+        let Some(cnn_family) = cnn.get(&cnn_key) else {
+            continue;
+        };
+        if !lcn_family.contains_key(&0) || !cnn_family.contains_key(&0) {
+            continue;
+        }
+        let mut missing = Vec::new();
+        let seeds = seed_gaps(
+            &seed_exponents(&lcn_family, &mut missing),
+            &seed_exponents(cnn_family, &mut missing),
+        );
+        let claim = gap_claim(&key);
+        let label = key.label_without_s0();
+        if seeds.len() < MIN_SEEDS {
+            report.verdicts.push(
+                Decision::undecided(format!(
+                    "only {} seeds with both models' ratios; at least {MIN_SEEDS} needed",
+                    seeds.len()
+                ))
+                .verdict(claim, "too few paired seeds"),
+            );
+            continue;
+        }
+        let exponents: Vec<f64> = seeds.iter().map(|s| s.b).collect();
+        let Ok(mean) = mean_interval(&exponents) else {
+            continue;
+        };
+        let gap = Interval::new(mean.mean, mean.ci);
+        let law = f64::from(key.levels) - 2.0;
+        let per_seed: Vec<String> = seeds
+            .iter()
+            .map(|s| format!("{}: {:.2}", s.seed, s.b))
+            .collect();
+        let measured = format!(
+            "gap = {} (mean over {} seeds of each seed's slope of log of the LCN's \
+             P*_j(s0)/P*_j(0) over the CNN's on log(s0+1) through the origin, both models \
+             on seed j's data; 95% Student t over seeds; per seed {{{}}})",
+            gap.show(),
+            mean.n,
+            per_seed.join(", ")
+        );
+        let decision = verdict::exponent(gap, law, 0.0);
+        chart.notes.push(decision.note(format!(
+            "{label}: gap = {} ({} seeds)",
+            gap.show(),
+            mean.n
+        )));
+        report.verdicts.push(decision.verdict(claim, measured));
+        chart.series.push(
+            Series::new(label, SeriesStyle::LineAndMarkers, family_points(&seeds))
+                .with_color(colour),
+        );
+        gaps.push(key.levels);
+    }
+    if chart.series.is_empty() {
+        report.verdicts.push(Verdict {
+            claim: "weight sharing lowers the exponent of (s0+1) by L − 2".into(),
+            measured: "no data model with both LCN and CNN runs at s0 = 0 and at some s0 > 0 \
+                       → undecided"
+                .into(),
+            holds: None,
+        });
+        return None;
+    }
+    gaps.sort_unstable();
+    gaps.dedup();
+    let mut none = FunctionLine::power_law("gap 0: no effect of weight sharing", 1.0, 0.0);
+    none.color = Some(LAW_COLOURS[0]);
+    chart.lines.push(none);
+    for (i, l) in gaps.iter().filter(|l| **l > 2).enumerate() {
+        let mut line = FunctionLine::power_law(
+            format!("(s0+1)^{}: gap L − 2 at L = {l}", l - 2),
+            1.0,
+            f64::from(l - 2),
+        );
+        line.color = LAW_COLOURS.get(1 + i).copied();
+        chart.lines.push(line);
+    }
+    chart
+        .notes
+        .push("markers: median over seeds, bars min–max".into());
+    Some(chart)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -393,6 +543,60 @@ mod tests {
             "{:?}",
             report.verdicts
         );
+    }
+
+    fn gap_check(lcn_power: f64, cnn_power: f64, levels: u32) -> (FigureReport, Option<Chart>) {
+        let mut rows = family_rows("lcn", levels, lcn_power, 5, 0.03);
+        // Only the LCN is jittered, so the pair does not cancel the noise.
+        let mut cnn = family_rows("cnn", levels, cnn_power, 5, 0.0);
+        rows.append(&mut cnn);
+        let mut report = report();
+        let chart = gap_panel(&rows, &mut report);
+        (report, chart)
+    }
+
+    #[test]
+    fn the_gap_is_l_minus_2_when_each_model_follows_its_law() {
+        let (report, chart) = gap_check(3.0, 2.0, 3);
+        assert_eq!(report.verdicts.len(), 1, "{:?}", report.verdicts);
+        let v = &report.verdicts[0];
+        assert_eq!(v.holds, Some(true), "{v:?}");
+        assert!(v.measured.contains("gap = 1.0"), "{v:?}");
+        assert!(v.claim.contains("by L − 2 = 1"), "{v:?}");
+        let chart = chart.unwrap();
+        let exponents: Vec<f64> = chart.lines.iter().map(|l| l.exponent).collect();
+        assert_eq!(exponents, [0.0, 1.0]);
+        // Both models offset alike (each 0.5 above its law) keep the gap: it holds.
+        let (report, _) = gap_check(3.5, 2.5, 3);
+        assert_eq!(
+            report.verdicts[0].holds,
+            Some(true),
+            "{:?}",
+            report.verdicts
+        );
+        // Weight sharing with no effect: the gap is 0 and the claim fails.
+        let (report, _) = gap_check(3.0, 3.0, 3);
+        let v = &report.verdicts[0];
+        assert_eq!(v.holds, Some(false), "{v:?}");
+        assert!(
+            v.measured.contains("gap = 0.0") || v.measured.contains("gap = -0.0"),
+            "{v:?}"
+        );
+        // At L = 2 the gap is a control: 0 expected.
+        let (report, chart) = gap_check(2.0, 2.0, 2);
+        let v = &report.verdicts[0];
+        assert_eq!(v.holds, Some(true), "{v:?}");
+        assert!(v.claim.contains("control"), "{v:?}");
+        assert_eq!(chart.unwrap().lines.len(), 1);
+    }
+
+    #[test]
+    fn a_gap_needs_both_models() {
+        let rows = family_rows("lcn", 3, 3.0, 5, 0.03);
+        let mut report = report();
+        assert!(gap_panel(&rows, &mut report).is_none());
+        assert_eq!(report.verdicts.len(), 1);
+        assert_eq!(report.verdicts[0].holds, None);
     }
 
     #[test]

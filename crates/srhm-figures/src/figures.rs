@@ -33,6 +33,9 @@ pub enum Panel {
     /// P*(s0)/P*(0) against s0+1, seed by seed: the exponent of (s0+1), L for an LCN
     /// (Eq. 3) and 2 for a CNN (Eq. 4); the paper's central claim.
     Exponent(String),
+    /// The LCN's ratio over the CNN's, seed by seed: weight sharing lowers the exponent of
+    /// (s0+1) by L − 2 (Eq. 3 minus Eq. 4); the central claim as one paired number.
+    ExponentGap,
     /// S_(k,l) of every layer (and the output) against P/(s0+1)^L, one chart per layer,
     /// for one L = 2 data model at every s0 it was run at: v = the given vocabulary when
     /// that was run (`sensitivity-s:lcn:8`, the paper's m = v = 8), else the data model
@@ -125,6 +128,7 @@ impl std::str::FromStr for Panel {
             "exponent" => Err(FigureError::Panel(format!(
                 "`{text}`: the model must be lcn or cnn (the laws compared are Eq. 3 and Eq. 4)"
             ))),
+            "exponent-gap" => Ok(Panel::ExponentGap),
             "eq5" => Ok(Panel::Eq5),
             "one-step-curves" => Ok(Panel::OneStepCurves),
             "one-step-collapse" => Ok(Panel::OneStepCollapse),
@@ -157,7 +161,7 @@ impl std::str::FromStr for Panel {
             }
             _ => Err(FigureError::Panel(format!(
                 "unknown panel `{text}` (curves, pstar, pstar-s, pstar-d, sensitivity-s, \
-                 sensitivity-d with `:model`; exponent:lcn, exponent:cnn; error-vs-s, error-vs-d \
+                 sensitivity-d with `:model`; exponent:lcn, exponent:cnn; exponent-gap; error-vs-s, error-vs-d \
                  and their -fixed forms with `:model[:layer]`; eq5; one-step-curves, -collapse, \
                  -pstar, -sparsity; big:<net>:<depth%>)"
             ))),
@@ -277,6 +281,7 @@ fn panel(
         Panel::PStarS(model) => one(p_star_vs_sensitivity(rows, model, Observable::S2, report)),
         Panel::PStarD(model) => one(p_star_vs_sensitivity(rows, model, Observable::D2, report)),
         Panel::Exponent(model) => one(exponent::exponent_panel(rows, model, report)),
+        Panel::ExponentGap => one(exponent::gap_panel(rows, report)),
         Panel::SensitivityS(model, vocab) => {
             sensitivity_curves(rows, model, *vocab, Observable::S2, report)
         }
