@@ -27,7 +27,7 @@ use std::time::Duration;
 
 use common::time_median;
 use criterion::{Criterion, Throughput};
-use srhm_grammar::{Params, Rules, Sampler, SamplingMode, Sparsity};
+use srhm_grammar::{Params, Sparsity};
 use srhm_models::tch::{self, Device, Tensor};
 use srhm_models::{
     Architecture, Ensemble, LabelledSet, MemberSpec, NetConfig, Sgd, TrainConfig, train_ensemble,
@@ -79,25 +79,6 @@ fn cases() -> Vec<Case> {
         }
     }
     cases
-}
-
-fn data(params: &Params) -> (LabelledSet, Vec<i32>) {
-    let rules = Rules::sample(params, 0).unwrap();
-    let train = Sampler::new(&rules, 0, SamplingMode::Auto)
-        .unwrap()
-        .sample(ROWS, 0)
-        .unwrap()
-        .train;
-    let set = LabelledSet::from_tokens(
-        train.tokens.view(),
-        &train.labels,
-        params.vocab,
-        Device::Cpu,
-    )
-    .unwrap();
-    let mut raw: Vec<i32> = train.tokens.iter().copied().collect();
-    raw.extend(train.labels.iter().map(|&l| l as i32));
-    (set, raw)
 }
 
 /// E networks trained for `steps` steps each through the trainer.
@@ -153,51 +134,31 @@ fn our_losses(case: &Case, data: &LabelledSet) -> Vec<f64> {
 
 /// (µs per step of the E-network eager ensemble, its first network's losses).
 fn eager(case: &Case, data_file: &Path, fused: bool) -> Result<(f64, Vec<f64>), String> {
-    let p = &case.params;
-    let model = match case.architecture {
-        Architecture::Lcn => "lcn",
-        _ => "cnn",
+    let run = common::EagerSteps {
+        model: match case.architecture {
+            Architecture::Lcn => "lcn",
+            _ => "cnn",
+        },
+        width: WIDTH,
+        lr: LR,
+        threads: 2,
+        members: MEMBERS,
+        check_steps: CHECK_STEPS,
+        time_steps: (case.steps / 2).max(5),
+        repeats: 3,
+        fused,
     };
-    let mut args: Vec<String> = vec![
-        data_file.to_string_lossy().into_owned(),
-        ROWS.to_string(),
-        p.input_len().to_string(),
-    ];
-    for (flag, value) in [
-        ("--model", model.to_string()),
-        ("--lr", LR.to_string()),
-        ("--width", WIDTH.to_string()),
-        ("--threads", "2".to_string()),
-        ("--levels", p.levels.to_string()),
-        ("--patch", p.patch.to_string()),
-        ("--s0", p.s0().to_string()),
-        ("--vocab", p.vocab.to_string()),
-        ("--classes", p.classes.to_string()),
-        ("--seed", "0".to_string()),
-        ("--members", MEMBERS.to_string()),
-        ("--check-steps", CHECK_STEPS.to_string()),
-        ("--time-steps", (case.steps / 2).max(5).to_string()),
-        ("--repeats", "3".to_string()),
-    ] {
-        args.extend([flag.to_string(), value]);
-    }
-    if fused {
-        args.push("--fused".into());
-    }
-    let json = common::reference_json("train_step_reference.py", &args)?;
-    let losses = json["losses"]
-        .as_array()
-        .ok_or("no losses")?
-        .iter()
-        .filter_map(|l| l.as_f64())
-        .collect();
-    Ok((json["us_per_step"].as_f64().ok_or("no timing")?, losses))
+    let timing = common::eager_train_step(data_file, ROWS, &case.params, &run)?;
+    Ok((timing.us_per_step, timing.losses))
 }
 
 fn main() {
     tch::set_num_threads(2);
     let cases = cases();
-    let prepared: Vec<(LabelledSet, Vec<i32>)> = cases.iter().map(|c| data(&c.params)).collect();
+    let prepared: Vec<(LabelledSet, Vec<i32>)> = cases
+        .iter()
+        .map(|c| common::labelled_data(&c.params, ROWS))
+        .collect();
     let mut criterion = Criterion::default()
         .sample_size(10)
         .warm_up_time(Duration::from_secs(1))

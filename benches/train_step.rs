@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use common::time_median;
 use criterion::{Criterion, Throughput};
-use srhm_grammar::{Params, Rules, Sampler, SamplingMode};
+use srhm_grammar::Params;
 use srhm_models::tch::{self, Device, Kind, Tensor};
 use srhm_models::{
     Architecture, Ensemble, LabelledSet, MemberResult, MemberSpec, NetConfig, Sgd, TrainConfig,
@@ -103,74 +103,29 @@ impl<'a> Stepper<'a> {
 }
 
 fn training_data() -> (LabelledSet, Vec<i32>) {
-    let params = params();
-    let rules = Rules::sample(&params, 0).unwrap();
-    let data = Sampler::new(&rules, 0, SamplingMode::Auto)
-        .unwrap()
-        .sample(ROWS, 0)
-        .unwrap();
-    let train = data.train;
-    let set = LabelledSet::from_tokens(
-        train.tokens.view(),
-        &train.labels,
-        params.vocab,
-        Device::Cpu,
-    )
-    .unwrap();
-    let mut raw: Vec<i32> = train.tokens.iter().copied().collect();
-    raw.extend(train.labels.iter().map(|&l| l as i32));
-    (set, raw)
-}
-
-struct Reference {
-    losses: Vec<f64>,
-    us_per_step: f64,
+    common::labelled_data(&params(), ROWS)
 }
 
 /// Runs the PyTorch-eager script on the same data, or says why not.
 fn reference(
     data_file: &Path,
-    model: &str,
+    model: &'static str,
     width: u32,
     threads: i32,
     fused: bool,
-) -> Result<Reference, String> {
-    let p = params();
-    let mut args: Vec<String> = vec![
-        data_file.to_string_lossy().into_owned(),
-        ROWS.to_string(),
-        p.input_len().to_string(),
-    ];
-    for (flag, value) in [
-        ("--model", model.to_string()),
-        ("--lr", LR.to_string()),
-        ("--width", width.to_string()),
-        ("--threads", threads.to_string()),
-        ("--levels", p.levels.to_string()),
-        ("--patch", p.patch.to_string()),
-        ("--s0", p.s0().to_string()),
-        ("--vocab", p.vocab.to_string()),
-        ("--classes", p.classes.to_string()),
-        ("--seed", "0".to_string()),
-        ("--check-steps", CHECK_STEPS.to_string()),
-        ("--time-steps", TIMED_STEPS.to_string()),
-        ("--repeats", "5".to_string()),
-    ] {
-        args.extend([flag.to_string(), value]);
-    }
-    if fused {
-        args.push("--fused".into());
-    }
-    let json = common::reference_json("train_step_reference.py", &args)?;
-    Ok(Reference {
-        losses: json["losses"]
-            .as_array()
-            .ok_or("no losses")?
-            .iter()
-            .filter_map(|l| l.as_f64())
-            .collect(),
-        us_per_step: json["us_per_step"].as_f64().ok_or("no timing")?,
-    })
+) -> Result<common::EagerTiming, String> {
+    let run = common::EagerSteps {
+        model,
+        width,
+        lr: LR,
+        threads,
+        members: 0,
+        check_steps: CHECK_STEPS,
+        time_steps: TIMED_STEPS,
+        repeats: 5,
+        fused,
+    };
+    common::eager_train_step(data_file, ROWS, &params(), &run)
 }
 
 /// µs per step of ours, measured like the reference: median over 5 repeats of the

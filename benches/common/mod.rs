@@ -7,7 +7,11 @@
 
 use std::process::Command;
 
-use srhm_grammar::{Params, Sparsity};
+use std::path::Path;
+
+use srhm_grammar::{Params, Rules, Sampler, SamplingMode, Sparsity};
+use srhm_models::LabelledSet;
+use srhm_models::tch::Device;
 
 /// Data per measured call.
 pub const P: usize = 10_000;
@@ -141,4 +145,92 @@ pub fn reference_json(script: &str, args: &[String]) -> Result<serde_json::Value
         return Err(String::from_utf8_lossy(&output.stderr).into_owned());
     }
     serde_json::from_slice(&output.stdout).map_err(|e| e.to_string())
+}
+
+/// `rows` training data of `params` (the rules and sample of seed 0): the trainer's
+/// one-hot set, and the raw int32 tokens (−1 blank) then labels that
+/// `train_step_reference.py` reads.
+pub fn labelled_data(params: &Params, rows: usize) -> (LabelledSet, Vec<i32>) {
+    let rules = Rules::sample(params, 0).unwrap();
+    let train = Sampler::new(&rules, 0, SamplingMode::Auto)
+        .unwrap()
+        .sample(rows, 0)
+        .unwrap()
+        .train;
+    let set = LabelledSet::from_tokens(
+        train.tokens.view(),
+        &train.labels,
+        params.vocab,
+        Device::Cpu,
+    )
+    .unwrap();
+    let mut raw: Vec<i32> = train.tokens.iter().copied().collect();
+    raw.extend(train.labels.iter().map(|&l| l as i32));
+    (set, raw)
+}
+
+/// How `train_step_reference.py` trains (seed 0; `members` 0: one `nn.Module`).
+pub struct EagerSteps {
+    pub model: &'static str,
+    pub width: u32,
+    pub lr: f64,
+    pub threads: i32,
+    pub members: usize,
+    pub check_steps: usize,
+    pub time_steps: usize,
+    pub repeats: usize,
+    pub fused: bool,
+}
+
+/// What the eager reference measured: its (first) network's losses over the check
+/// steps, and µs per step.
+pub struct EagerTiming {
+    pub losses: Vec<f64>,
+    pub us_per_step: f64,
+}
+
+/// Runs the PyTorch-eager training step on the data file of `rows` rows of `params`, or
+/// says why not.
+pub fn eager_train_step(
+    data_file: &Path,
+    rows: usize,
+    params: &Params,
+    run: &EagerSteps,
+) -> Result<EagerTiming, String> {
+    let mut args: Vec<String> = vec![
+        data_file.to_string_lossy().into_owned(),
+        rows.to_string(),
+        params.input_len().to_string(),
+    ];
+    for (flag, value) in [
+        ("--model", run.model.to_string()),
+        ("--lr", run.lr.to_string()),
+        ("--width", run.width.to_string()),
+        ("--threads", run.threads.to_string()),
+        ("--levels", params.levels.to_string()),
+        ("--patch", params.patch.to_string()),
+        ("--s0", params.s0().to_string()),
+        ("--vocab", params.vocab.to_string()),
+        ("--classes", params.classes.to_string()),
+        ("--seed", "0".to_string()),
+        ("--members", run.members.to_string()),
+        ("--check-steps", run.check_steps.to_string()),
+        ("--time-steps", run.time_steps.to_string()),
+        ("--repeats", run.repeats.to_string()),
+    ] {
+        args.extend([flag.to_string(), value]);
+    }
+    if run.fused {
+        args.push("--fused".into());
+    }
+    let json = reference_json("train_step_reference.py", &args)?;
+    Ok(EagerTiming {
+        losses: json["losses"]
+            .as_array()
+            .ok_or("no losses")?
+            .iter()
+            .filter_map(|l| l.as_f64())
+            .collect(),
+        us_per_step: json["us_per_step"].as_f64().ok_or("no timing")?,
+    })
 }

@@ -1,7 +1,9 @@
 //! `srhm run`: the runs of a figure's spec, into its resumable store.
 
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
+use anyhow::Context;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use srhm_models::tch::Device;
@@ -120,9 +122,12 @@ fn run_spec(args: &RunArgs, spec: &Spec, root: &Path, device: Device) -> anyhow:
         None => runs.into_iter().enumerate().collect(),
     };
     if args.list {
+        // `srhm run --list | head` closes the pipe early: stop quietly, not panic.
+        let mut out = std::io::stdout().lock();
         for (i, run) in &selected {
             let done = matches!(store.status(run), srhm_runner::Status::Done(_));
-            println!(
+            let written = writeln!(
+                out,
                 "{i}\t{}\t{}\t{}\tP={}\tseed={}\t{}",
                 run.hash(),
                 run.model_name(),
@@ -131,6 +136,10 @@ fn run_spec(args: &RunArgs, spec: &Spec, root: &Path, device: Device) -> anyhow:
                 run.seed,
                 if done { "done" } else { "missing" }
             );
+            match written {
+                Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => return Ok(()),
+                other => other.context("writing the list of runs")?,
+            }
         }
         return Ok(());
     }

@@ -30,6 +30,12 @@ fn rules() -> String {
          (L for an LCN, 2 for a CNN), excludes the other law and has half-width < \
          {MAX_EXPONENT_HALF_WIDTH}; does not hold when an interval that narrow excludes \
          the model's law; otherwise undecided. At L = 2 both laws are 2: a control.\n\
+         - **Gap LCN − CNN** (`exponent-gap`, the same claim paired by seed): seed j's LCN \
+         ratio over its CNN ratio on the same data, fitted as (s0+1)^g; the mean gap over \
+         seeds (Student t) holds when its interval contains L − 2, excludes 0 (no effect of \
+         weight sharing) and has half-width < {MAX_EXPONENT_HALF_WIDTH}; does not hold when \
+         an interval that narrow excludes L − 2; otherwise undecided. At L = 2: a control, \
+         0 expected.\n\
          - **Ratio within a factor {RATIO_FACTOR}** (P*/P*_S, P*/P*_D): the geometric mean \
          over configurations, t interval on the log ratios; holds when the whole interval \
          lies in [1/{RATIO_FACTOR}, {RATIO_FACTOR}], does not hold when it lies wholly \
