@@ -295,12 +295,35 @@ impl Run {
     }
 }
 
+/// A figure's name (`figure`, or one in `data_from`) is a directory of the store: a plain
+/// name of ASCII letters, digits, `_` and `-`, so that no spec can reach outside the
+/// store's root (`..`, `/`, an absolute path) or hide a file (a leading `.`).
+fn check_name(key: &'static str, name: &str) -> Result<()> {
+    let plain = name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if name.is_empty() || name.len() > 64 || !plain || name.starts_with('-') {
+        return Err(RunnerError::invalid(
+            key,
+            format!(
+                "`{name}` is not a plain name (1–64 ASCII letters, digits, `_` or `-`, not \
+                 starting with `-`): it names a directory of the store"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 impl Spec {
     pub fn load(path: &Path) -> Result<Spec> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| RunnerError::invalid("spec", format!("{}: {e}", path.display())))?;
         let spec: Spec = toml::from_str(&text)
             .map_err(|e| RunnerError::invalid("spec", format!("{}: {e}", path.display())))?;
+        check_name("figure", &spec.figure)?;
+        for source in spec.sources() {
+            check_name("data_from", source)?;
+        }
         for (name, preset) in &spec.presets {
             spec.check_preset(name, preset)?;
         }

@@ -58,6 +58,35 @@ fn big_nets_have_no_predicted_p_star_to_scale_a_grid_by() {
     assert_eq!(load_spec(&unknown).unwrap_err().param(), Some("spec"));
 }
 
+#[test]
+fn figure_names_from_a_spec_cannot_reach_outside_the_store() {
+    for bad in [
+        "../../escaped",
+        "/tmp/abs",
+        "fig/04",
+        ".hidden",
+        "",
+        "-flag",
+        "fig 04",
+    ] {
+        let spec = BIG.replace("figure = \"big\"", &format!("figure = {bad:?}"));
+        let error = load_spec(&spec).unwrap_err();
+        assert_eq!(error.param(), Some("figure"), "{bad:?}: {error}");
+        assert!(error.to_string().contains("plain name"), "{error}");
+    }
+    let from = |source: &str| {
+        format!(
+            "figure = \"fig06\"\ntitle = \"t\"\nclaim = \"c\"\ndata_from = [\"fig04\", {source:?}]\n"
+        )
+    };
+    let error = load_spec(&from("../fig04")).unwrap_err();
+    assert_eq!(error.param(), Some("data_from"), "{error}");
+    assert!(error.to_string().contains("`../fig04`"), "{error}");
+    // The repository's names pass, upper case included (figC).
+    load_spec(&from("figC")).unwrap();
+    load_spec(&BIG.replace("figure = \"big\"", "figure = \"fig_04-b\"")).unwrap();
+}
+
 /// Every spec and preset in the repository expands into its runs: no P beyond the data
 /// space (the check refuses it), nothing to clamp, every name unique.
 #[test]
