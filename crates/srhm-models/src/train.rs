@@ -394,14 +394,10 @@ impl Pool<'_> {
                     .map_err(ModelError::from)?;
             if let (Some(every), Some(test)) = (config.eval_every, self.test) {
                 for (slot, &m) in slots.iter().enumerate() {
-                    if self.states[m]
-                        .result
-                        .steps
-                        .wrapping_add(1)
-                        .is_multiple_of(every)
-                    {
+                    // The member's own step count once this step is booked below.
+                    let steps = self.states[m].result.steps + 1;
+                    if steps.is_multiple_of(every) {
                         let error = test_errors(&work.member_range(slot, 1), test)?[0];
-                        let steps = self.states[m].result.steps + 1;
                         self.states[m].result.history.push((steps, error));
                     }
                 }
@@ -421,10 +417,8 @@ impl Pool<'_> {
                         sgd.restart(slot);
                         slots[slot] = next;
                     }
-                    None => {
-                        sgd.freeze(slot);
-                        stopped = true;
-                    }
+                    // Its slot is dropped below with its momentum: nothing to freeze.
+                    None => stopped = true,
                 }
             }
             if stopped {
