@@ -1,8 +1,9 @@
 //! Repository chores, in Rust so they run wherever cargo does (rust-analyzer's xtask pattern).
 //!
-//! - `cargo xtask setup`: the project-local Python environment (`.venv`), idempotent.
+//! - `cargo xtask setup`: the project-local Python environment (`.venv`) and the `srhm`
+//!   Python package built from `crates/srhm-py` into it, idempotent.
 //! - `cargo xtask test`: setup, then every test of the workspace (nextest + doc tests),
-//!   then the Slurm test (`cargo xtask test-slurm`).
+//!   the Python package's (pytest), then the Slurm test (`cargo xtask test-slurm`).
 //! - `cargo xtask test-slurm`: `srhm sweep` against a real single-node Slurm
 //!   (`tests/slurm/single_node.sh`; installs Debian's Slurm and munge if missing).
 //! - `cargo xtask figures [--preset quick|smoke|paper] [--only …] [--plot-only]`: setup,
@@ -14,6 +15,7 @@ use std::process::Command;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
+use sha2::{Digest, Sha256};
 
 #[derive(Parser)]
 #[command(name = "xtask", about = "SRHM lab repository tasks")]
@@ -24,10 +26,11 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Task {
-    /// Create the project-local .venv with the pinned Python packages (idempotent, quiet when done).
+    /// Create the project-local .venv with the pinned Python packages and the `srhm` package
+    /// built from crates/srhm-py (idempotent, quiet when done; rebuilt when its sources change).
     Setup,
-    /// Run setup, then every test: `cargo nextest run --workspace`, the doc tests, and
-    /// the Slurm test (when run as root, who may install Debian's Slurm, or with
+    /// Run setup, then every test: `cargo nextest run --workspace`, the doc tests, the
+    /// Python package's tests (pytest), and the Slurm test (when run as root, who may install Debian's Slurm, or with
     /// `--slurm`; otherwise it is skipped with one line saying so).
     Test {
         /// Run the real-Slurm test even when not root (Slurm and munge already installed).
@@ -89,9 +92,17 @@ fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Makes `.venv` hold exactly the pinned requirements and the `srhm` package of this
+/// checkout; returns its Python.
+fn setup(root: &Path) -> Result<PathBuf> {
+    let python = python_requirements(root)?;
+    python_package(root, &python)?;
+    Ok(python)
+}
+
 /// Makes `.venv` hold exactly the pinned requirements; returns its Python.
 /// A stamp file records the requirements it was built from, so a second call is a no-op.
-fn setup(root: &Path) -> Result<PathBuf> {
+fn python_requirements(root: &Path) -> Result<PathBuf> {
     let venv = root.join(".venv");
     let python = venv.join("bin").join("python");
     let requirements_path = root.join("xtask").join("python-requirements.txt");
@@ -132,6 +143,121 @@ fn setup(root: &Path) -> Result<PathBuf> {
     link_libtorch(&venv, &python)?;
     std::fs::write(&stamp, &requirements)?;
     Ok(python)
+}
+
+/// The sources the `srhm` Python package is built from (the crates it depends on included).
+const PACKAGE_SOURCES: [&str; 5] = [
+    "Cargo.lock",
+    "Cargo.toml",
+    "crates/srhm-py",
+    "crates/srhm-grammar",
+    "crates/srhm-transforms",
+];
+
+/// Builds the `srhm` wheel from `crates/srhm-py` with maturin (release, abi3) and installs
+/// it into `.venv`, unless the stamp says the installed one was built from these very
+/// sources (a digest of every file under [`PACKAGE_SOURCES`]).
+fn python_package(root: &Path, python: &Path) -> Result<()> {
+    let stamp = root.join(".venv").join(".srhm-package");
+    let digest = sources_digest(root, &PACKAGE_SOURCES)?;
+    if std::fs::read_to_string(&stamp).is_ok_and(|done| done == digest) {
+        return Ok(());
+    }
+    eprintln!("xtask setup: building the srhm Python package (crates/srhm-py) into .venv");
+    let wheels = target_dir(root).join("wheels");
+    if wheels.exists() {
+        for entry in std::fs::read_dir(&wheels)? {
+            let path = entry?.path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("srhm-"))
+            {
+                std::fs::remove_file(&path)?;
+            }
+        }
+    }
+    run(Command::new(python)
+        .current_dir(root)
+        .args(["-m", "maturin", "build", "--release", "--quiet"])
+        .arg("--manifest-path")
+        .arg(root.join("crates/srhm-py/Cargo.toml"))
+        .arg("--interpreter")
+        .arg(python)
+        .arg("--out")
+        .arg(&wheels))
+    .context("maturin could not build the srhm Python package")?;
+    let wheel = std::fs::read_dir(&wheels)?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .find(|path| {
+            path.extension().is_some_and(|e| e == "whl")
+                && path
+                    .file_name()
+                    .is_some_and(|n| n.to_string_lossy().starts_with("srhm-"))
+        })
+        .with_context(|| format!("maturin wrote no srhm wheel into {}", wheels.display()))?;
+    run(Command::new(python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--force-reinstall", "--no-deps"])
+        .arg(&wheel))
+    .context("pip could not install the srhm wheel")?;
+    std::fs::write(&stamp, digest)?;
+    Ok(())
+}
+
+/// SHA-256 over the relative paths and contents of every file under `paths` (sorted;
+/// `target` folders and dotfiles skipped), in hex.
+fn sources_digest(root: &Path, paths: &[&str]) -> Result<String> {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) -> Result<()> {
+        for entry in std::fs::read_dir(dir).with_context(|| format!("reading {}", dir.display()))? {
+            let path = entry?.path();
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            if name.starts_with('.') || name == "target" || name == "__pycache__" {
+                continue;
+            }
+            if path.is_dir() {
+                walk(&path, files)?;
+            } else {
+                files.push(path);
+            }
+        }
+        Ok(())
+    }
+    let mut files = Vec::new();
+    for path in paths {
+        let path = root.join(path);
+        if path.is_dir() {
+            walk(&path, &mut files)?;
+        } else {
+            files.push(path);
+        }
+    }
+    files.sort();
+    let mut hasher = Sha256::new();
+    for file in files {
+        hasher.update(
+            file.strip_prefix(root)
+                .unwrap_or(&file)
+                .to_string_lossy()
+                .as_bytes(),
+        );
+        hasher.update([0]);
+        hasher.update(std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?);
+        hasher.update([0]);
+    }
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 /// `.venv/libtorch` → the installed torch package: a path that does not depend on the
@@ -189,7 +315,15 @@ fn test(root: &Path, slurm: bool, nextest_args: &[String]) -> Result<()> {
     run(Command::new(&cargo)
         .current_dir(root)
         .env("SRHM_PYTHON", &python)
-        .args(["nextest", "run", "--workspace", "--no-fail-fast"])
+        // srhm-py is tested through Python (below): built by cargo alone it would link libpython.
+        .args([
+            "nextest",
+            "run",
+            "--workspace",
+            "--exclude",
+            "srhm-py",
+            "--no-fail-fast",
+        ])
         .args(nextest_args))?;
     // Doc tests of the crates that have examples. `cargo test --doc --workspace` would
     // rebuild libtorch's shim with another feature set (≈ 2 min) for crates without any.
@@ -202,6 +336,18 @@ fn test(root: &Path, slurm: bool, nextest_args: &[String]) -> Result<()> {
     }
     run(&mut doc)?;
     if nextest_args.is_empty() {
+        // The Python package against the CLI nextest has just built (rows must be equal).
+        run(Command::new(&python)
+            .current_dir(root)
+            .env("SRHM", target_dir(root).join("debug/srhm"))
+            .args([
+                "-m",
+                "pytest",
+                "-q",
+                "-p",
+                "no:cacheprovider",
+                "crates/srhm-py/tests",
+            ]))?;
         if slurm || is_root() {
             test_slurm(root)?;
         } else {
@@ -230,14 +376,18 @@ fn test_slurm(root: &Path) -> Result<()> {
     run(Command::new(&cargo)
         .current_dir(root)
         .args(["build", "--quiet", "-p", "srhm-cli", "--bin", "srhm"]))?;
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|t| if t.is_absolute() { t } else { root.join(t) })
-        .unwrap_or_else(|| root.join("target"));
     run(Command::new("bash")
         .current_dir(root)
         .arg(root.join("tests/slurm/single_node.sh"))
-        .env("SRHM", target.join("debug/srhm")))
+        .env("SRHM", target_dir(root).join("debug/srhm")))
+}
+
+/// Cargo's target folder (`CARGO_TARGET_DIR`, relative to the root, or `target`).
+fn target_dir(root: &Path) -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|t| if t.is_absolute() { t } else { root.join(t) })
+        .unwrap_or_else(|| root.join("target"))
 }
 
 /// The crates whose documentation carries runnable examples.

@@ -126,18 +126,21 @@ impl<'r> Sampler<'r> {
     /// The datum at stream index `index`. In permutation mode the stream is finite:
     /// `index` must be below the number of distinct data.
     pub fn datum(&self, index: u64) -> Result<Datum> {
-        if let Some(permutation) = &self.permutation
-            && index > permutation.last()
-        {
-            return Err(GrammarError::invalid(
+        self.check_index(index)?;
+        Ok(self.datum_unchecked(index))
+    }
+
+    fn check_index(&self, index: u64) -> Result<()> {
+        match &self.permutation {
+            Some(permutation) if index > permutation.last() => Err(GrammarError::invalid(
                 "index",
                 format!(
                     "{index} is past the last datum ({}) of the permutation stream",
                     permutation.last()
                 ),
-            ));
+            )),
+            _ => Ok(()),
         }
-        Ok(self.datum_unchecked(index))
     }
 
     fn datum_unchecked(&self, index: u64) -> Datum {
@@ -164,6 +167,46 @@ impl<'r> Sampler<'r> {
         test: usize,
         progress: &(dyn Fn(u64) + Sync),
     ) -> Result<Dataset> {
+        // Progress counts the slow part once: the duplicate filter in the random modes,
+        // rendering the tokens in permutation mode (whose indices cost nothing).
+        let (while_drawing, while_rendering): (&(dyn Fn(u64) + Sync), &(dyn Fn(u64) + Sync)) =
+            match self.permutation {
+                Some(_) => (&|_| {}, progress),
+                None => (progress, &|_| {}),
+            };
+        let (train, test) = self.indices_with_progress(train, test, while_drawing)?;
+        Ok(Dataset {
+            train: self.materialise(train, while_rendering),
+            test: self.materialise(test, while_rendering),
+            mode: self.mode,
+        })
+    }
+
+    /// The data at the given stream indices (tokens rendered in parallel), e.g. a batch of
+    /// a map-style dataset that holds only [`Sampler::indices`]. Every index must be one
+    /// [`Sampler::datum`] accepts.
+    pub fn split(&self, indices: Vec<u64>) -> Result<Split> {
+        if self.permutation.is_some() {
+            indices
+                .iter()
+                .try_for_each(|&index| self.check_index(index))?;
+        }
+        Ok(self.materialise(indices, &|_| {}))
+    }
+
+    /// The stream indices of the data [`Sampler::sample`] draws, without rendering their
+    /// tokens: (training indices, test indices). [`Sampler::datum`] turns each into its
+    /// datum, so a map-style dataset can hold 8 bytes per datum instead of its tokens.
+    pub fn indices(&self, train: usize, test: usize) -> Result<(Vec<u64>, Vec<u64>)> {
+        self.indices_with_progress(train, test, &|_| {})
+    }
+
+    fn indices_with_progress(
+        &self,
+        train: usize,
+        test: usize,
+        progress: &(dyn Fn(u64) + Sync),
+    ) -> Result<(Vec<u64>, Vec<u64>)> {
         let requested = train as u128 + test as u128;
         let tokens = requested.saturating_mul(self.rules.params().input_len() as u128);
         if tokens > MAX_DATASET_TOKENS as u128 {
@@ -182,20 +225,17 @@ impl<'r> Sampler<'r> {
                 available: self.total.to_string(),
             });
         }
-        let (train, test) = match &self.permutation {
+        match &self.permutation {
             Some(_) => {
                 let last: u64 = (&self.total - 1u32).try_into().expect("permutation mode");
                 let test_indices: Vec<u64> = (0..test as u64).map(|j| last - j).collect();
                 let train_indices: Vec<u64> = (0..train as u64).collect();
-                (
-                    self.materialise(train_indices, progress),
-                    self.materialise(test_indices, progress),
-                )
+                Ok((train_indices, test_indices))
             }
             None => {
                 let keep_duplicates = self.mode == SamplingMode::Replacement;
                 let mut test_set = FxHashSet::default();
-                let test_split = self.draw_random(
+                let test_indices = self.draw_random(
                     TEST_INDEX_BASE,
                     test,
                     keep_duplicates,
@@ -211,7 +251,7 @@ impl<'r> Sampler<'r> {
                     });
                 }
                 let mut train_set = FxHashSet::default();
-                let train_split = self.draw_random(
+                let train_indices = self.draw_random(
                     0,
                     train,
                     keep_duplicates,
@@ -219,14 +259,9 @@ impl<'r> Sampler<'r> {
                     &mut train_set,
                     progress,
                 );
-                (train_split, test_split)
+                Ok((train_indices, test_indices))
             }
-        };
-        Ok(Dataset {
-            train,
-            test,
-            mode: self.mode,
-        })
+        }
     }
 
     /// Generates the data at the given indices, in parallel.
@@ -260,8 +295,8 @@ impl<'r> Sampler<'r> {
         }
     }
 
-    /// Walks the random stream starting at `base`, keeping `count` data that are not
-    /// in `exclude` (and, unless `keep_duplicates`, not already kept).
+    /// Walks the random stream starting at `base`, keeping the indices of `count` data
+    /// that are not in `exclude` (and, unless `keep_duplicates`, not already kept).
     fn draw_random(
         &self,
         base: u64,
@@ -270,7 +305,7 @@ impl<'r> Sampler<'r> {
         exclude: &FxHashSet<Datum>,
         kept: &mut FxHashSet<Datum>,
         progress: &(dyn Fn(u64) + Sync),
-    ) -> Split {
+    ) -> Vec<u64> {
         let mut indices = Vec::with_capacity(count);
         let mut next = base;
         while indices.len() < count {
@@ -294,7 +329,7 @@ impl<'r> Sampler<'r> {
             }
             progress((indices.len() - before) as u64);
         }
-        self.materialise(indices, &|_| {})
+        indices
     }
 }
 
@@ -316,6 +351,34 @@ mod tests {
         assert_eq!(sampler.datum(total).unwrap_err().param(), Some("index"));
         let rejection = Sampler::new(&rules, 0, SamplingMode::Rejection).unwrap();
         assert!(rejection.datum(u64::MAX).is_ok());
+    }
+
+    #[test]
+    fn indices_and_split_rebuild_exactly_what_sample_draws() {
+        let params = Params {
+            sparsity: Sparsity::A { s0: 1 },
+            ..Params::rhm(2, 2, 4, 4, 3)
+        };
+        let rules = Rules::sample(&params, 3).unwrap();
+        for mode in [
+            SamplingMode::Permutation,
+            SamplingMode::Rejection,
+            SamplingMode::Replacement,
+        ] {
+            let sampler = Sampler::new(&rules, 5, mode).unwrap();
+            let data = sampler.sample(300, 70).unwrap();
+            let (train, test) = sampler.indices(300, 70).unwrap();
+            assert_eq!(train, data.train.indices, "{mode:?}");
+            assert_eq!(test, data.test.indices, "{mode:?}");
+            assert_eq!(sampler.split(train).unwrap(), data.train, "{mode:?}");
+            assert_eq!(sampler.split(test).unwrap(), data.test, "{mode:?}");
+        }
+        let sampler = Sampler::new(&rules, 5, SamplingMode::Permutation).unwrap();
+        let total = params.count_total_u128().unwrap() as u64;
+        assert_eq!(
+            sampler.split(vec![0, total]).unwrap_err().param(),
+            Some("index")
+        );
     }
 
     #[test]
