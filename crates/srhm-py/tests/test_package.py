@@ -50,3 +50,29 @@ def test_the_package_needs_neither_torch_nor_pyarrow_to_import():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "(2, 2)"
     assert srhm.__version__ and srhm.GENERATOR_VERSION and srhm.BLANK == -1
+
+
+def test_the_readme_example_trains_a_network():
+    """The README's "From Python / PyTorch" example, run as written."""
+    readme = pathlib.Path(__file__).resolve().parents[3] / "README.md"
+    text = readme.read_text()
+    section = text[text.index("## From Python / PyTorch"):]
+    code = section[section.index("```python") + len("```python"):]
+    code = code[:code.index("```")]
+    assert len(code.strip().splitlines()) <= 14
+    namespace = {}
+    exec(compile(code, "README.md", "exec"), namespace)
+    assert namespace["error"] < 0.5  # well below chance (1 - 1/nc = 0.75) on unseen data
+
+
+def test_the_bench_runs_without_references():
+    import subprocess
+    import sys
+
+    bench = pathlib.Path(__file__).resolve().parents[1] / "bench" / "bench_generate.py"
+    out = subprocess.run([sys.executable, str(bench), "--p", "300", "--repeats", "1"],
+                         capture_output=True, text=True, check=True)
+    import json
+
+    rows = json.loads(out.stdout.strip().splitlines()[-1])["rows"]
+    assert len(rows) == 4 and all(row["ours"] > 0 for row in rows)
