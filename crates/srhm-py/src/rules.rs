@@ -111,6 +111,17 @@ fn split(py: Python<'_>, split: srhm_grammar::Split) -> PyResult<Py<Split>> {
     )
 }
 
+/// The numbers of training and test data asked for (test defaults to 0).
+fn sizes(
+    py: Python<'_>,
+    train: &Bound<'_, PyAny>,
+    test: Option<&Bound<'_, PyAny>>,
+) -> PyResult<(usize, usize)> {
+    let train = errors::count(py, "train", train)?;
+    let test = test.map(|t| errors::count(py, "test", t)).transpose()?;
+    Ok((train, test.unwrap_or(0)))
+}
+
 impl Rules {
     /// What a sampler needs, checked: the sample seed (the rules seed if None) and mode.
     fn stream(
@@ -222,11 +233,7 @@ impl Rules {
         sampling: &str,
         replacement: bool,
     ) -> PyResult<Dataset> {
-        let train = errors::count(py, "train", train)?;
-        let test = test
-            .map(|t| errors::count(py, "test", t))
-            .transpose()?
-            .unwrap_or(0);
+        let (train, test) = sizes(py, train, test)?;
         let (seed, mode) = self.stream(py, sample_seed, sampling, replacement)?;
         let rules = &*self.inner;
         let data = threads::run(py, || {
@@ -252,11 +259,7 @@ impl Rules {
         sampling: &str,
         replacement: bool,
     ) -> PyResult<Two<'py, PyArray1<u64>, PyArray1<u64>>> {
-        let train = errors::count(py, "train", train)?;
-        let test = test
-            .map(|t| errors::count(py, "test", t))
-            .transpose()?
-            .unwrap_or(0);
+        let (train, test) = sizes(py, train, test)?;
         let (seed, mode) = self.stream(py, sample_seed, sampling, replacement)?;
         let rules = &*self.inner;
         let (train, test) = threads::run(py, || {
