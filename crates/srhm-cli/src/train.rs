@@ -7,7 +7,7 @@ use std::time::Instant;
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde_json::json;
-use srhm_grammar::{Params, Rules, Sampler, Split};
+use srhm_grammar::{Params, Rules, Sampler, SamplingMode, Split};
 use srhm_models::tch::Device;
 use srhm_models::{
     Architecture, BigArchitecture, BigConfig, BigNet, BigTrainConfig, DeviceChoice, LabelledSet,
@@ -248,6 +248,9 @@ fn sensitivity_keys(entries: &[SensitivityEntry]) -> serde_json::Map<String, ser
 struct Data {
     params: Params,
     rules_seed: u64,
+    sample_seed: u64,
+    /// The sampling mode actually used (never `Auto`).
+    sampling: SamplingMode,
     train: Split,
     test: Split,
     format: InputFormat,
@@ -266,6 +269,8 @@ fn load_data(args: &TrainArgs) -> anyhow::Result<Data> {
             Ok(Data {
                 params: file.meta.params,
                 rules_seed: file.meta.rules_seed,
+                sample_seed: file.meta.sample_seed,
+                sampling: file.meta.sampling,
                 train: file.dataset.train,
                 test: file.dataset.test,
                 format: InputFormat {
@@ -295,6 +300,8 @@ fn load_data(args: &TrainArgs) -> anyhow::Result<Data> {
             Ok(Data {
                 params,
                 rules_seed: args.generator.rules_seed(),
+                sample_seed: args.generator.sample_seed(),
+                sampling: data.mode,
                 train: data.train,
                 test: data.test,
                 format: InputFormat {
@@ -407,6 +414,10 @@ pub fn run(args: &TrainArgs) -> anyhow::Result<()> {
             "encoding": data.format.encoding,
             "layout": data.format.layout,
             "seed": result.seed,
+            "net_seed": result.seed,
+            "rules_seed": data.rules_seed,
+            "sample_seed": data.sample_seed,
+            "sampling": data.sampling,
             "steps": result.steps,
             "epochs": result.epochs,
             "train_loss": result.train_loss,
@@ -530,6 +541,10 @@ fn train_big_nets(
                 "train_size": train_size,
                 "test_size": data.test.len(),
                 "seed": seed,
+                "net_seed": seed,
+                "rules_seed": data.rules_seed,
+                "sample_seed": data.sample_seed,
+                "sampling": data.sampling,
                 "steps": result.steps,
                 "epochs": result.epochs,
                 "train_loss": result.train_loss,

@@ -305,6 +305,43 @@ fn json_lines(output: &Output) -> Vec<serde_json::Value> {
 }
 
 #[test]
+fn a_train_line_names_every_seed_and_alone_reproduces_its_network() {
+    let run = |extra: &str| {
+        json_lines(&srhm(
+            &format!(
+                "train {} --sparsity a --s0 1 --train 30 --test 20 {TINY_TRAIN} {extra}",
+                SMALL.replace("--seed 7", "")
+            ),
+            &[],
+        ))
+    };
+    let first = run("--seed 5 --sample-seed 9 --net-seed 3");
+    let line = &first[0];
+    assert_eq!(
+        (
+            &line["rules_seed"],
+            &line["sample_seed"],
+            &line["net_seed"],
+            &line["seed"]
+        ),
+        (&5.into(), &9.into(), &3.into(), &3.into())
+    );
+    assert_eq!(line["sampling"], "permutation");
+    // Everything needed to train it again is in the line.
+    let again = run(&format!(
+        "--seed {} --sample-seed {} --net-seed {} --sampling {}",
+        line["rules_seed"],
+        line["sample_seed"],
+        line["net_seed"],
+        line["sampling"].as_str().unwrap()
+    ));
+    assert_eq!(again[0]["train_loss"], line["train_loss"]);
+    assert_eq!(again[0]["test_error"], line["test_error"]);
+    let other = run("--seed 5 --sample-seed 10 --net-seed 3");
+    assert_ne!(other[0]["train_loss"], line["train_loss"]);
+}
+
+#[test]
 fn train_prints_one_json_line_per_network() {
     let lines = json_lines(&srhm(
         &format!(
