@@ -41,6 +41,10 @@ enum Task {
         #[arg(trailing_var_arg = true)]
         nextest_args: Vec<String>,
     },
+    /// Resolve xtask/python-requirements.txt on this platform and write every package of
+    /// the resolved set with its wheel's SHA-256 into xtask/python-requirements.lock, which
+    /// setup installs with --require-hashes on the same platform.
+    Lock,
     /// `srhm sweep` against a real single-node Slurm started for the test (needs root;
     /// installs Debian's slurmctld, slurmd, slurm-client and munge if missing).
     TestSlurm,
@@ -67,6 +71,7 @@ fn main() -> Result<()> {
             nextest_args,
         } => test(&root, slurm, &nextest_args),
         Task::TestSlurm => test_slurm(&root),
+        Task::Lock => lock(&root),
         Task::Srhm { args } => srhm(&root, &args),
         Task::Figures { args } => {
             let mut all = vec!["figures".to_string()];
@@ -108,10 +113,13 @@ fn python_requirements(root: &Path) -> Result<PathBuf> {
     let requirements_path = root.join("xtask").join("python-requirements.txt");
     let requirements = std::fs::read_to_string(&requirements_path)
         .with_context(|| format!("reading {}", requirements_path.display()))?;
+    let lock_path = root.join("xtask").join(LOCK);
+    let lock = std::fs::read_to_string(&lock_path).ok();
     let stamp = venv.join(".srhm-requirements");
     if python.exists()
         && venv.join(LIBTORCH_LINK).exists()
-        && std::fs::read_to_string(&stamp).is_ok_and(|done| done == requirements)
+        && std::fs::read_to_string(&stamp)
+            .is_ok_and(|done| done == requirements || Some(&done) == lock.as_ref())
     {
         return Ok(python);
     }
@@ -136,13 +144,123 @@ fn python_requirements(root: &Path) -> Result<PathBuf> {
             "creating the virtual environment failed (on Debian: apt-get install python3-venv)",
         )?;
     }
-    run(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check", "-r"])
-        .arg(&requirements_path))
-    .context("pip could not install the pinned packages: check that PyPI is reachable, then rerun `cargo xtask setup`")?;
+    let here = platform(&python)?;
+    let locked = lock.filter(|lock| lock_platform(lock) == Some(here.as_str()));
+    let mut pip = Command::new(&python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    match &locked {
+        Some(_) => pip
+            .args(["--require-hashes", "--no-deps", "-r"])
+            .arg(&lock_path),
+        None => {
+            eprintln!(
+                "xtask setup: {} is not for this platform ({here}): installing the top-level \
+                 pins of {} and whatever they resolve to",
+                lock_path.display(),
+                requirements_path.display()
+            );
+            pip.arg("-r").arg(&requirements_path)
+        }
+    };
+    run(&mut pip).context("pip could not install the pinned packages: check that PyPI is reachable, then rerun `cargo xtask setup`")?;
     link_libtorch(&venv, &python)?;
-    std::fs::write(&stamp, &requirements)?;
+    std::fs::write(&stamp, locked.as_ref().unwrap_or(&requirements))?;
     Ok(python)
+}
+
+/// The lock file beside python-requirements.txt.
+const LOCK: &str = "python-requirements.lock";
+
+/// `cp311-linux-x86_64`: what a lock is valid for (its wheels are for one interpreter,
+/// OS and architecture).
+fn platform(python: &Path) -> Result<String> {
+    let output = Command::new(python)
+        .args([
+            "-c",
+            "import sys, platform; print(f'cp{sys.version_info[0]}{sys.version_info[1]}-{sys.platform}-{platform.machine()}')",
+        ])
+        .output()
+        .context("running the venv's python")?;
+    if !output.status.success() {
+        bail!("the venv's python does not run: remove .venv and rerun `cargo xtask setup`");
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).trim().to_string())
+}
+
+/// The platform a lock names on its `# platform: …` line.
+fn lock_platform(lock: &str) -> Option<&str> {
+    lock.lines()
+        .find_map(|line| line.strip_prefix("# platform: "))
+        .map(str::trim)
+}
+
+/// `cargo xtask lock`: resolves the requirements with pip (`--dry-run --report`, nothing
+/// installed) and writes the whole set with hashes.
+fn lock(root: &Path) -> Result<()> {
+    let python = python_requirements(root)?;
+    let requirements = root.join("xtask").join("python-requirements.txt");
+    let report = tempfile_path(root, "pip-report.json");
+    run(Command::new(&python)
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .args(["--dry-run", "--ignore-installed", "--report"])
+        .arg(&report)
+        .arg("-r")
+        .arg(&requirements))
+    .context("pip could not resolve the requirements")?;
+    let text = std::fs::read_to_string(&report)?;
+    std::fs::remove_file(&report)?;
+    let report: serde_json::Value = serde_json::from_str(&text).context("reading pip's report")?;
+    let mut packages: Vec<(String, String, String)> = report["install"]
+        .as_array()
+        .context("pip's report has no `install` list")?
+        .iter()
+        .map(|item| {
+            let name = item["metadata"]["name"].as_str().unwrap_or_default();
+            let version = item["metadata"]["version"].as_str().unwrap_or_default();
+            let hash = item["download_info"]["archive_info"]["hashes"]["sha256"]
+                .as_str()
+                .with_context(|| format!("no sha256 for {name} in pip's report"))?;
+            Ok((name.to_lowercase(), version.to_string(), hash.to_string()))
+        })
+        .collect::<Result<_>>()?;
+    packages.sort();
+    let mut lock = format!(
+        "# Every package of python-requirements.txt's resolved set, with its wheel's SHA-256.\n\
+         # Made by `cargo xtask lock`; `cargo xtask setup` installs it with --require-hashes\n\
+         # on this platform and the top-level pins of python-requirements.txt elsewhere.\n\
+         # platform: {}\n",
+        platform(&python)?
+    );
+    for (name, version, hash) in &packages {
+        lock.push_str(&format!("{name}=={version} \\\n    --hash=sha256:{hash}\n"));
+    }
+    let path = root.join("xtask").join(LOCK);
+    std::fs::write(&path, lock)?;
+    eprintln!(
+        "xtask lock: {} packages in {}",
+        packages.len(),
+        path.display()
+    );
+    Ok(())
+}
+
+/// A scratch file under `target/`.
+fn tempfile_path(root: &Path, name: &str) -> PathBuf {
+    let dir = target_dir(root);
+    let _ = std::fs::create_dir_all(&dir);
+    dir.join(name)
 }
 
 /// The sources the `srhm` Python package is built from (the crates it depends on included).
@@ -401,4 +519,33 @@ fn run(command: &mut Command) -> Result<()> {
         bail!("{command:?} failed with {status}");
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The committed lock holds every top-level pin at its version (rerun `cargo xtask
+    /// lock` after changing python-requirements.txt), each with a hash, and names its platform.
+    #[test]
+    fn the_lock_matches_the_top_level_pins() {
+        let root = workspace_root();
+        let read = |name: &str| std::fs::read_to_string(root.join("xtask").join(name)).unwrap();
+        let (requirements, lock) = (read("python-requirements.txt"), read(LOCK));
+        assert!(lock_platform(&lock).is_some_and(|p| p.starts_with("cp")));
+        let locked: Vec<&str> = lock
+            .lines()
+            .filter_map(|line| line.strip_suffix(" \\"))
+            .collect();
+        assert_eq!(locked.len(), lock.matches("--hash=sha256:").count());
+        for pin in requirements
+            .lines()
+            .filter(|l| !l.starts_with('#') && !l.trim().is_empty())
+        {
+            assert!(
+                locked.contains(&pin.trim()),
+                "{pin} is not in the lock: run `cargo xtask lock`"
+            );
+        }
+    }
 }
