@@ -123,11 +123,7 @@ fn python_requirements(root: &Path) -> Result<PathBuf> {
     {
         return Ok(python);
     }
-    eprintln!(
-        "xtask setup: creating {} with {}",
-        venv.display(),
-        requirements_path.display()
-    );
+    eprintln!("xtask setup: creating {}", venv.display());
     if !python.exists() {
         let host_python = ["python3", "python"]
             .into_iter()
@@ -155,9 +151,11 @@ fn python_requirements(root: &Path) -> Result<PathBuf> {
         "--disable-pip-version-check",
     ]);
     match &locked {
-        Some(_) => pip
-            .args(["--require-hashes", "--no-deps", "-r"])
-            .arg(&lock_path),
+        Some(_) => {
+            eprintln!("xtask setup: installing {}", lock_path.display());
+            pip.args(["--require-hashes", "--no-deps", "-r"])
+                .arg(&lock_path)
+        }
         None => {
             eprintln!(
                 "xtask setup: {} is not for this platform ({here}): installing the top-level \
