@@ -123,7 +123,7 @@ fn python_requirements(root: &Path) -> Result<PathBuf> {
     {
         return Ok(python);
     }
-    eprintln!("xtask setup: creating {}", venv.display());
+    eprintln!("xtask setup: setting up {}", venv.display());
     if !python.exists() {
         let host_python = ["python3", "python"]
             .into_iter()
