@@ -142,14 +142,7 @@ fn python_requirements(root: &Path) -> Result<PathBuf> {
     }
     let here = platform(&python)?;
     let locked = lock.filter(|lock| lock_platform(lock) == Some(here.as_str()));
-    let mut pip = Command::new(&python);
-    pip.args([
-        "-m",
-        "pip",
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-    ]);
+    let mut pip = pip_install(&python);
     match &locked {
         Some(_) => {
             eprintln!("xtask setup: installing {}", lock_path.display());
@@ -170,6 +163,19 @@ fn python_requirements(root: &Path) -> Result<PathBuf> {
     link_libtorch(&venv, &python)?;
     std::fs::write(&stamp, locked.as_ref().unwrap_or(&requirements))?;
     Ok(python)
+}
+
+/// `python -m pip install`, quiet.
+fn pip_install(python: &Path) -> Command {
+    let mut pip = Command::new(python);
+    pip.args([
+        "-m",
+        "pip",
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+    ]);
+    pip
 }
 
 /// The lock file beside python-requirements.txt.
@@ -204,14 +210,7 @@ fn lock(root: &Path) -> Result<()> {
     let python = python_requirements(root)?;
     let requirements = root.join("xtask").join("python-requirements.txt");
     let report = tempfile_path(root, "pip-report.json");
-    run(Command::new(&python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+    run(pip_install(&python)
         .args(["--dry-run", "--ignore-installed", "--report"])
         .arg(&report)
         .arg("-r")
@@ -284,10 +283,7 @@ fn python_package(root: &Path, python: &Path) -> Result<()> {
     if wheels.exists() {
         for entry in std::fs::read_dir(&wheels)? {
             let path = entry?.path();
-            if path
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with("srhm-"))
-            {
+            if is_srhm_wheel(&path) {
                 std::fs::remove_file(&path)?;
             }
         }
@@ -304,26 +300,22 @@ fn python_package(root: &Path, python: &Path) -> Result<()> {
     .context("maturin could not build the srhm Python package")?;
     let wheel = std::fs::read_dir(&wheels)?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
-        .find(|path| {
-            path.extension().is_some_and(|e| e == "whl")
-                && path
-                    .file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with("srhm-"))
-        })
+        .find(|path| is_srhm_wheel(path))
         .with_context(|| format!("maturin wrote no srhm wheel into {}", wheels.display()))?;
-    run(Command::new(python)
-        .args([
-            "-m",
-            "pip",
-            "install",
-            "--quiet",
-            "--disable-pip-version-check",
-        ])
+    run(pip_install(python)
         .args(["--force-reinstall", "--no-deps"])
         .arg(&wheel))
     .context("pip could not install the srhm wheel")?;
     std::fs::write(&stamp, digest)?;
     Ok(())
+}
+
+/// A wheel of the `srhm` package (maturin names them `srhm-<version>-…whl`).
+fn is_srhm_wheel(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "whl")
+        && path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with("srhm-"))
 }
 
 /// SHA-256 over the relative paths and contents of every file under `paths` (sorted;
