@@ -4,7 +4,7 @@
 //! `[n, v, d]` f32 (channels × positions, as 1-D convolutions expect), or
 //! `[n, v, side, side]` with the 2-D layout.
 
-use ndarray::{Array3, Array4, ArrayView2, Axis, Zip};
+use ndarray::{Array3, Array4, ArrayBase, ArrayView2, Axis, Data, Ix3, Zip};
 use serde::{Deserialize, Serialize};
 
 use crate::datum::BLANK;
@@ -181,7 +181,7 @@ impl Layout2d {
     }
 
     /// `[n, v, d]` → `[n, v, side, side]`.
-    pub fn apply(&self, x: &Array3<f32>) -> Result<Array4<f32>> {
+    pub fn apply<S: Data<Elem = f32>>(&self, x: &ArrayBase<S, Ix3>) -> Result<Array4<f32>> {
         let (n, v, d) = x.dim();
         if d != self.cell.len() {
             return Err(GrammarError::invalid(

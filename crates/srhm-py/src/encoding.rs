@@ -40,7 +40,7 @@ pub fn to_2d<'py>(
     params: &Params,
 ) -> PyResult<Bound<'py, PyArray4<f32>>> {
     let layout = Layout2d::new(&params.inner).map_err(|e| errors::grammar(py, e))?;
-    let x = x.as_array().to_owned();
+    let x = x.as_array();
     let images = threads::run(py, || layout.apply(&x)).map_err(|e| errors::grammar(py, e))?;
     Ok(images.into_pyarray(py))
 }

@@ -24,7 +24,6 @@ use crate::{errors, threads};
 #[pyclass(module = "srhm", frozen)]
 pub struct Rules {
     inner: Arc<srhm_grammar::Rules>,
-    params: Params,
 }
 
 /// One split of a dataset: `tokens` int32 [n, d] (blank = −1), `labels` int64 [n],
@@ -97,14 +96,18 @@ fn sampling_mode(py: Python<'_>, sampling: &str, replacement: bool) -> PyResult<
     }
 }
 
+/// Labels as int64, what PyTorch's losses take.
+fn labels(labels: &[u32]) -> Array1<i64> {
+    labels.iter().map(|&l| l as i64).collect()
+}
+
 fn split(py: Python<'_>, split: srhm_grammar::Split) -> PyResult<Py<Split>> {
     let len = split.len();
-    let labels: Array1<i64> = split.labels.iter().map(|&l| l as i64).collect();
     Py::new(
         py,
         Split {
             tokens: split.tokens.into_pyarray(py).unbind(),
-            labels: labels.into_pyarray(py).unbind(),
+            labels: labels(&split.labels).into_pyarray(py).unbind(),
             indices: Array1::from(split.indices).into_pyarray(py).unbind(),
             len,
         },
@@ -172,19 +175,20 @@ impl Rules {
             .map(|s| errors::seed(py, "seed", s))
             .transpose()?
             .unwrap_or(0);
-        let params = *params;
-        let inner = threads::run(py, || srhm_grammar::Rules::sample(&params.inner, seed))
+        let params = params.inner;
+        let inner = threads::run(py, || srhm_grammar::Rules::sample(&params, seed))
             .map_err(|e| errors::grammar(py, e))?;
         Ok(Rules {
             inner: Arc::new(inner),
-            params,
         })
     }
 
     /// The parameters the rules were drawn for.
     #[getter]
     fn params(&self) -> Params {
-        self.params
+        Params {
+            inner: *self.inner.params(),
+        }
     }
 
     /// The seed the rules were drawn from (the CLI's `--seed`).
@@ -205,7 +209,7 @@ impl Rules {
             .inner
             .level(level)
             .map_err(|e| errors::grammar(py, e))?;
-        let p = &self.params.inner;
+        let p = self.inner.params();
         let mut table = Array3::zeros((
             rules.parents() as usize,
             p.synonyms as usize,
@@ -306,8 +310,10 @@ impl Rules {
             Sampler::new(rules, seed, mode).and_then(|sampler| sampler.split(indices))
         })
         .map_err(|e| errors::grammar(py, e))?;
-        let labels: Array1<i64> = split.labels.iter().map(|&l| l as i64).collect();
-        Ok((split.tokens.into_pyarray(py), labels.into_pyarray(py)))
+        Ok((
+            split.tokens.into_pyarray(py),
+            labels(&split.labels).into_pyarray(py),
+        ))
     }
 
     /// The tokens (int32 [n, d]) of the data at the given stream indices.
@@ -415,13 +421,13 @@ impl Rules {
         py: Python<'py>,
     ) -> PyResult<(Bound<'py, PyType>, (Params, u64))> {
         let rules = slf.get();
-        Ok((py.get_type::<Rules>(), (rules.params, rules.inner.seed())))
+        Ok((py.get_type::<Rules>(), (rules.params(), rules.inner.seed())))
     }
 
     fn __repr__(&self) -> String {
         format!(
             "Rules({}, seed={})",
-            self.params.__repr__(),
+            self.params().__repr__(),
             self.inner.seed()
         )
     }
